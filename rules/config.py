@@ -1,0 +1,187 @@
+"""The rules of a cycle: scoring scheme, consolidation, vote, titles, nominations, deadlines.
+
+They are fixed when a cycle starts and stored with it as JSON (see models.cycle.Cycle.rules_json);
+every pure rule function takes them as an argument, so the same rules always give the same result.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from rules.stages import Stage
+
+Points = Annotated[Decimal, Field(ge=0, max_digits=7, decimal_places=2)]
+Code = Annotated[str, Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+def _exact(v: object) -> object:
+    # A float such as 0.8 is not 4/5 in binary; read it as the decimal the person wrote.
+    return Fraction(str(v)) if isinstance(v, float) else v
+
+
+def _share(v: Fraction) -> Fraction:
+    if not 0 <= v <= 1:
+        raise ValueError("phải nằm trong khoảng 0..1 (ví dụ 2/3 hoặc 0.8)")
+    return v
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Criterion(_Frozen):
+    """One scored line of the scheme. `kind` says how it is judged; `target` is the quantitative goal."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    max_points: Points = Field(gt=0)
+    kind: Literal["quantitative", "qualitative", "per_occurrence"] = "qualitative"
+    target: str | None = None
+    step: Points | None = Field(default=None, gt=0)  # points must be a multiple of it
+
+
+class CriterionGroup(_Frozen):
+    code: Code
+    name: str = Field(min_length=1)
+    criteria: tuple[Criterion, ...] = Field(min_length=1)
+
+    @property
+    def max_points(self) -> Decimal:
+        return sum((c.max_points for c in self.criteria), Decimal(0))
+
+
+class Adjustment(_Frozen):
+    """A bonus (điểm thưởng) or penalty (điểm trừ) item: 0..max_points, in steps of `step`."""
+
+    code: Code
+    name: str = Field(min_length=1)
+    max_points: Points = Field(gt=0)
+    step: Points | None = Field(default=None, gt=0)
+
+
+class ScoringScheme(_Frozen):
+    name: str = Field(min_length=1)
+    total_points: Points = Decimal(100)
+    groups: tuple[CriterionGroup, ...] = Field(min_length=1)
+    bonuses: tuple[Adjustment, ...] = ()
+    penalties: tuple[Adjustment, ...] = ()
+    max_bonus: Points = Decimal(0)  # cap on the sum of bonus items
+
+    @property
+    def criteria(self) -> tuple[Criterion, ...]:
+        return tuple(c for g in self.groups for c in g.criteria)
+
+    @property
+    def item_codes(self) -> tuple[str, ...]:
+        return (
+            tuple(c.code for c in self.criteria)
+            + tuple(b.code for b in self.bonuses)
+            + tuple(p.code for p in self.penalties)
+        )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "ScoringScheme":
+        codes = [*self.item_codes, *(g.code for g in self.groups)]
+        dupes = sorted({c for c in codes if codes.count(c) > 1})
+        if dupes:
+            raise ValueError(f"mã tiêu chí bị trùng: {', '.join(dupes)}")
+        total = sum((c.max_points for c in self.criteria), Decimal(0))
+        if total != self.total_points:
+            raise ValueError(
+                f"tổng điểm tối đa các tiêu chí là {total}, "
+                f"khác tổng thang điểm {self.total_points}"
+            )
+        return self
+
+
+class StageDeadline(_Frozen):
+    """How long a stage stays open, and what its deadline does: close it, or leave it waiting."""
+
+    duration: timedelta = Field(gt=timedelta(0))
+    on_deadline: Literal["close", "wait"] = "close"
+
+
+class VoteRules(_Frozen):
+    """Shares are of all member units (absent ones included), compared with `>=`."""
+
+    quorum: Fraction = Fraction(2, 3)
+    acclaim_threshold: Fraction = Fraction(1, 2)
+    leader_threshold: Fraction = Fraction(1, 2)
+    title_threshold: Fraction = Fraction(4, 5)
+    acclaim_must_be_top: bool = True  # the acclaimed unit must be the highest-ranked one
+    tie_break: tuple[Literal["score", "lot"], ...] = ("score", "lot")
+
+    _read = field_validator(
+        "quorum", "acclaim_threshold", "leader_threshold", "title_threshold", mode="before"
+    )(_exact)
+    _check = field_validator(
+        "quorum", "acclaim_threshold", "leader_threshold", "title_threshold"
+    )(_share)
+
+
+class TitleRule(_Frozen):
+    """A unit whose consolidated score reaches `min_score` is proposed for `title` (best first)."""
+
+    title: str = Field(min_length=1)
+    min_score: Points
+
+
+class Prerequisite(_Frozen):
+    """To be nominated for `title`, hold `requires` in each of the `years` years before."""
+
+    title: str = Field(min_length=1)
+    requires: str = Field(min_length=1)
+    years: int = Field(ge=1, le=10)
+
+
+def _default_deadlines() -> dict[Stage, StageDeadline]:
+    return {
+        Stage.SELF_ASSESSMENT: StageDeadline(duration=timedelta(days=14)),
+        Stage.PEER_REVIEW: StageDeadline(duration=timedelta(days=7)),
+        Stage.VOTE: StageDeadline(duration=timedelta(days=2)),
+        Stage.APPROVAL: StageDeadline(duration=timedelta(days=7), on_deadline="wait"),
+        Stage.NOMINATION: StageDeadline(duration=timedelta(days=7)),
+    }
+
+
+class CycleRules(_Frozen):
+    scheme: ScoringScheme
+    self_weight: Fraction = Fraction(3, 10)  # consolidated = w·self + (1-w)·mean(peers)
+    # |self - mean(peers)| above this asks the unit for an explanation (giải trình)
+    gap_threshold: Points = Decimal(10)
+    vote: VoteRules = VoteRules()
+    titles: tuple[TitleRule, ...] = Field(min_length=1)
+    flag_title: str = "Cờ luân lưu"  # nominated for the acclaimed unit
+    quotas: dict[str, int] = Field(default_factory=dict)  # title -> most nominations per cluster
+    prerequisites: tuple[Prerequisite, ...] = ()
+    deadlines: dict[Stage, StageDeadline] = Field(default_factory=_default_deadlines)
+    lot_seed: str = Field(default="", max_length=128)  # drawn and recorded when the cycle starts
+
+    _read = field_validator("self_weight", mode="before")(_exact)
+    _check = field_validator("self_weight")(_share)
+
+    @field_validator("titles")
+    @classmethod
+    def _titles_best_first(cls, v: tuple[TitleRule, ...]) -> tuple[TitleRule, ...]:
+        scores = [t.min_score for t in v]
+        if scores != sorted(scores, reverse=True) or len(set(scores)) != len(scores):
+            raise ValueError("danh hiệu phải xếp từ cao xuống thấp theo điểm tối thiểu")
+        return v
+
+    @field_validator("quotas")
+    @classmethod
+    def _positive_quotas(cls, v: dict[str, int]) -> dict[str, int]:
+        bad = [t for t, n in v.items() if n < 0]
+        if bad:
+            raise ValueError(f"chỉ tiêu không được âm: {', '.join(bad)}")
+        return v
+
+    @model_validator(mode="after")
+    def _every_stage_has_a_deadline(self) -> "CycleRules":
+        missing = [s.value for s in Stage if s not in self.deadlines]
+        if missing:
+            raise ValueError(f"thiếu thời hạn cho giai đoạn: {', '.join(missing)}")
+        return self

@@ -1,0 +1,108 @@
+"""Honour nominations (đề nghị khen thưởng): who is put forward, and who may be."""
+
+from collections.abc import Collection, Mapping, Sequence
+
+from rules.config import CycleRules
+from rules.errors import RuleViolation
+from rules.results import NominationCandidate, RankedUnit
+
+
+def _prerequisite_reasons(
+    rules: CycleRules,
+    unit: str,
+    title: str,
+    year: int,
+    history: Mapping[str, Mapping[int, Collection[str]]],
+) -> tuple[bool, list[str]]:
+    eligible = True
+    reasons: list[str] = []
+    past = history.get(unit) or {}
+    for p in rules.prerequisites:
+        if p.title != title:
+            continue
+        years = list(range(year - p.years, year))
+        span = f"{p.years} năm liền trước ({', '.join(map(str, years))})"
+        if not past:
+            # A unit new to the system is not refused for our lack of records; the note tells
+            # the reviewer to check the paper records.
+            reasons.append(
+                f"Chưa có dữ liệu các năm trước; chưa kiểm tra điều kiện "
+                f"đạt danh hiệu “{p.requires}” {span}"
+            )
+            continue
+        missing = [y for y in years if p.requires not in past.get(y, ())]
+        if missing:
+            eligible = False
+            reasons.append(
+                f"Chưa đủ điều kiện: phải đạt danh hiệu “{p.requires}” {span}, "
+                f"thiếu năm {', '.join(map(str, missing))}"
+            )
+    return eligible, reasons
+
+
+def nominate(
+    rules: CycleRules,
+    *,
+    year: int,
+    ranking: Sequence[RankedUnit],
+    approved_titles: Mapping[str, str],
+    acclaimed: str | None,
+    history: Mapping[str, Mapping[int, Collection[str]]],
+) -> list[NominationCandidate]:
+    """One candidate for the acclaimed unit (the flag) and one per approved title.
+
+    Ineligible candidates are kept, with their reasons, so the dossier shows why a voted
+    title was not put forward.
+    """
+    by_unit = {r.unit: r for r in ranking}
+    pairs: list[tuple[str, str, str]] = []  # (field, unit, title)
+    if acclaimed is not None:
+        pairs.append(("acclaimed", acclaimed, rules.flag_title))
+    pairs += [(f"approved_titles.{u}", u, t) for u, t in sorted(approved_titles.items())]
+
+    candidates: list[NominationCandidate] = []
+    for field, unit, title in pairs:
+        ranked = by_unit.get(unit)
+        if ranked is None:
+            raise RuleViolation(field, "đơn vị không có trong bảng xếp hạng của cụm")
+        eligible, reasons = _prerequisite_reasons(rules, unit, title, year, history)
+        candidates.append(
+            NominationCandidate(
+                unit=unit,
+                title=title,
+                score=ranked.consolidated,
+                rank=ranked.rank,
+                eligible=eligible,
+                reasons=tuple(reasons),
+            )
+        )
+
+    title_order = [rules.flag_title, *(t.title for t in rules.titles)]
+
+    def order(c: NominationCandidate) -> tuple[int, str, int]:
+        # Titles the rules do not list (e.g. set by the directorate) go last, by name.
+        known = title_order.index(c.title) if c.title in title_order else len(title_order)
+        return known, c.title if known == len(title_order) else "", c.rank
+
+    candidates.sort(key=order)
+
+    # Quotas are filled in rank order by candidates that are otherwise eligible, so a unit
+    # refused for its history does not take a place from the next one.
+    taken: dict[str, int] = {}
+    for i, c in enumerate(candidates):
+        quota = rules.quotas.get(c.title)
+        if quota is None or not c.eligible:
+            continue
+        taken[c.title] = taken.get(c.title, 0) + 1
+        if taken[c.title] > quota:
+            candidates[i] = c.model_copy(
+                update={
+                    "eligible": False,
+                    "reasons": (
+                        *c.reasons,
+                        f"vượt chỉ tiêu danh hiệu “{c.title}” của cụm "
+                        f"(tối đa {quota} đơn vị), xếp hạng {c.rank}",
+                    ),
+                }
+            )
+    return candidates

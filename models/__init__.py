@@ -1,0 +1,61 @@
+"""The application database's tables (SQLModel). Importing this package registers them all."""
+
+from models.audit import AuditEvent
+from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Movement, StageRun, Wait
+from models.inputs import (
+    Ballot,
+    Decision,
+    DecisionKind,
+    PeerReview,
+    PeerScore,
+    SelfAssessment,
+    SelfScore,
+    SubmissionStatus,
+    VoterRoll,
+)
+from models.org import (
+    Actor,
+    ActorPublic,
+    Cluster,
+    ClusterPublic,
+    Membership,
+    MemberRole,
+    Role,
+    TitleHistory,
+    Unit,
+    UnitPublic,
+)
+from models.outputs import Document, Nomination, NominationStatus
+
+__all__ = [
+    "Actor",
+    "ActorPublic",
+    "AuditEvent",
+    "Ballot",
+    "Campaign",
+    "CampaignPublic",
+    "CampaignStatus",
+    "Cluster",
+    "ClusterPublic",
+    "Cycle",
+    "Decision",
+    "DecisionKind",
+    "Document",
+    "MemberRole",
+    "Membership",
+    "Movement",
+    "Nomination",
+    "NominationStatus",
+    "PeerReview",
+    "PeerScore",
+    "Role",
+    "SelfAssessment",
+    "SelfScore",
+    "StageRun",
+    "SubmissionStatus",
+    "TitleHistory",
+    "Unit",
+    "UnitPublic",
+    "VoterRoll",
+    "Wait",
+]

@@ -1,0 +1,52 @@
+"""What the Prefect UI asks a person on a waiting campaign run: one form per kind of decision.
+
+Every field has a default, so an empty answer is valid: it only asks the campaign to look at
+the database again (how the CLI wakes a run after it has recorded a decision itself).
+"""
+
+from enum import StrEnum
+
+from prefect.input import RunInput
+from pydantic import Field
+
+
+class LeaderAction(StrEnum):
+    CHECK = "Chỉ kiểm tra lại tiến độ"
+    CONFIRM = "Xác nhận hoàn thành giai đoạn"
+    RETURN_UNIT = "Trả lại bản tự chấm của một đơn vị"
+
+
+class DirectorateAction(StrEnum):
+    CHECK = "Chỉ kiểm tra lại"
+    APPROVE = "Phê duyệt kết quả của cụm"
+    AMEND = "Phê duyệt có điều chỉnh danh hiệu"
+    RETURN = "Trả lại giai đoạn trước"
+
+
+class ReturnTarget(StrEnum):
+    NONE = "—"
+    SELF_ASSESSMENT = "1. Tự chấm điểm"
+    PEER_REVIEW = "2. Chấm chéo"
+    VOTE = "3. Bình xét, bỏ phiếu kín"
+
+
+class LeaderForm(RunInput):
+    """Cụm trưởng xác nhận giai đoạn (1–3) hoặc trả lại bản tự chấm."""
+
+    actor: str = Field(default="", title="Tên đăng nhập của người thực hiện")
+    action: LeaderAction = Field(default=LeaderAction.CHECK, title="Quyết định")
+    unit: str = Field(default="", title="Mã đơn vị (khi trả lại bản tự chấm)")
+    comment: str = Field(default="", title="Ghi chú / lý do trả lại")
+
+
+class DirectorateForm(RunInput):
+    """Ban Giám đốc phê duyệt, điều chỉnh hoặc trả lại kết quả của cụm."""
+
+    actor: str = Field(default="", title="Tên đăng nhập của người thực hiện")
+    action: DirectorateAction = Field(default=DirectorateAction.CHECK, title="Quyết định")
+    amendments: str = Field(
+        default="",
+        title="Điều chỉnh danh hiệu (mỗi dòng: MÃ_ĐƠN_VỊ = Danh hiệu; để trống sau dấu = là bỏ)",
+    )
+    return_to: ReturnTarget = Field(default=ReturnTarget.NONE, title="Trả về giai đoạn")
+    reason: str = Field(default="", title="Lý do (bắt buộc khi điều chỉnh hoặc trả lại)")

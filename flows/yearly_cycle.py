@@ -1,0 +1,59 @@
+"""The yearly cycle an admin starts: rules fixed and stored, one campaign run per cluster."""
+
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.deployments import run_deployment
+from pydantic import ValidationError
+
+from rules.config import CycleRules
+from thidua.db import session_scope
+from thidua.errors import from_validation
+from thidua.services.context import get_actor
+from thidua.services.cycles import StartedCampaign, start_cycle
+from thidua.settings import get_settings
+
+
+@task(name="Bắt đầu chu kỳ, cố định quy định", retries=2, retry_delay_seconds=2,
+      cache_policy=NO_CACHE)
+def open_cycle(
+    year: int, movement: str, clusters: list[str], admin: str, rules: dict[str, Any] | None
+) -> list[StartedCampaign]:
+    try:
+        parsed = CycleRules.model_validate(rules) if rules is not None else None
+    except ValidationError as exc:
+        raise from_validation(exc, "rules") from exc
+    with session_scope() as session:
+        actor = get_actor(session, admin)
+        _, started = start_cycle(session, actor=actor, year=year, movement_code=movement,
+                                 cluster_codes=clusters, rules=parsed)
+        return started
+
+
+@task(name="Khởi động đợt bình xét của cụm", retries=3, retry_delay_seconds=[2, 10, 30],
+      cache_policy=NO_CACHE, task_run_name="Khởi động {started.run_name}")
+def launch_campaign(started: StartedCampaign) -> str:
+    # The idempotency key makes a retried launch return the run already created.
+    run = run_deployment(
+        get_settings().campaign_deployment,
+        parameters={"campaign_id": started.campaign_id},
+        flow_run_name=started.run_name,
+        tags=list(started.tags),
+        idempotency_key=f"thidua-campaign-{started.campaign_id}",
+        timeout=0,
+        as_subflow=False,
+    )
+    return str(run.id)
+
+
+@flow(name="thidua-yearly-cycle", flow_run_name="Chu kỳ thi đua {year} · {movement}")
+def yearly_cycle(
+    year: int,
+    clusters: list[str],
+    movement: str = "VANTQ",
+    admin: str = "quantri",
+    rules: dict[str, Any] | None = None,
+) -> list[str]:
+    started = open_cycle(year, movement, clusters, admin, rules)
+    return [launch_campaign(s) for s in started]

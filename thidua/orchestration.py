@@ -1,0 +1,71 @@
+"""Talking to the Prefect API: waking waiting campaign runs, starting cycles, UI links."""
+
+import time
+from uuid import UUID
+
+from prefect import get_client
+from prefect.client.schemas.objects import FlowRun
+from prefect.exceptions import ObjectNotFound
+from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
+
+from thidua.settings import get_settings
+
+
+def ui_url(flow_run_id: UUID | str | None = None) -> str:
+    base = PREFECT_UI_URL.value() or (PREFECT_API_URL.value() or "").removesuffix("/api")
+    if not base:
+        return ""
+    return f"{base}/runs/flow-run/{flow_run_id}" if flow_run_id else f"{base}/runs"
+
+
+def read_run(flow_run_id: UUID) -> FlowRun | None:
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_flow_run(flow_run_id)
+        except ObjectNotFound:
+            return None
+
+
+def nudge(flow_run_id: UUID, *, wait_seconds: float | None = None) -> bool:
+    """Wake a waiting campaign run so it looks at the database again.
+
+    The empty answer carries nothing: the decision is already recorded. A run that is still
+    busy (not yet suspended) is given a moment, since it will suspend once it finds nothing to
+    do; the deadline sweep catches any it missed. True if the run was resumed.
+    """
+    deadline = time.monotonic() + (
+        get_settings().nudge_wait_seconds if wait_seconds is None else wait_seconds
+    )
+    while True:
+        run = read_run(flow_run_id)
+        if run is None or run.state is None or run.state.is_final():
+            return False
+        if run.state.is_paused():
+            try:
+                resume_flow_run(flow_run_id, run_input={})
+                return True
+            except RuntimeError:
+                pass  # resumed by someone else in between: that is as good
+            return False
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.5)
+
+
+def delete_input(flow_run_id: UUID, key: str) -> None:
+    """Forget a form's stored answer once the flow has read it: it may name an actor."""
+    with get_client(sync_client=True) as client:
+        try:
+            client.delete_flow_run_input(flow_run_id, key)
+        except ObjectNotFound:
+            pass
+
+
+def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
+    with get_client(sync_client=True) as client:
+        run = client.read_flow_run(flow_run_id)
+        tags = [t for t in run.tags if not t.startswith("giai-đoạn:")]
+        tag = f"giai-đoạn:{stage_value}"
+        if tag not in run.tags:
+            client.update_flow_run(flow_run_id, tags=[*tags, tag])

@@ -1,0 +1,84 @@
+"""The sample data: Emulation Cluster No. 4 of Hanoi City Police, as in shared/seed (2019)."""
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from models import Actor, Cluster, Membership, MemberRole, Movement, Role, Unit
+
+BODY = "Công an thành phố Hà Nội"
+CLUSTER = ("CTD4", "Cụm thi đua số 4")
+MOVEMENT = ("VANTQ", "Vì an ninh Tổ quốc")
+YEAR = 2019
+
+UNITS: tuple[tuple[str, str], ...] = (
+    ("PTM", "Phòng Tham mưu"),
+    ("PTCCB", "Phòng Tổ chức cán bộ"),
+    ("PHC", "Phòng Hậu cần"),
+    ("PTC", "Phòng Tài chính"),
+    ("BANTD", "Báo An ninh Thủ đô"),
+    ("TTHL", "Trung tâm Huấn luyện và bồi dưỡng nghiệp vụ CATP"),
+    ("PXDPT", "Phòng Xây dựng phong trào bảo vệ an ninh Tổ quốc"),
+    ("CTT8", "Công ty Tháng Tám"),
+    ("TTR", "Thanh tra CATP"),
+    ("PCTD", "Phòng Công tác Đảng - Công tác chính trị"),
+)
+# The article names the 2020 leader and deputy (Tổ chức cán bộ, Tài chính) but not 2019's;
+# the sample assumes Phòng Tham mưu led and Phòng Hậu cần deputised in 2019.
+LEADER_2019, DEPUTY_2019 = "PTM", "PHC"
+
+DIRECTORATE = ("bgd.phogiamdoc", "Phó Giám đốc CATP Hà Nội (Ban Giám đốc)")
+ADMIN = ("quantri", "Quản trị hệ thống thi đua")
+
+
+def officer_username(unit_code: str) -> str:
+    return f"canbo.{unit_code.lower()}"
+
+
+def commander_username(unit_code: str) -> str:
+    return f"chihuy.{unit_code.lower()}"
+
+
+@dataclass(frozen=True)
+class SampleSummary:
+    units: int
+    actors: int
+    created: bool
+
+
+def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
+    """Idempotent: loading twice leaves one copy of everything."""
+    created = False
+
+    def get_or_add(model: type, where: dict[str, object], **values: object) -> object:
+        nonlocal created
+        stmt = select(model)
+        for k, v in where.items():
+            stmt = stmt.where(getattr(model, k) == v)
+        row = session.exec(stmt).first()
+        if row is None:
+            row = model(**where, **values)
+            session.add(row)
+            session.flush()
+            created = True
+        return row
+
+    cluster = get_or_add(Cluster, {"code": CLUSTER[0]}, name=CLUSTER[1], body=BODY)
+    get_or_add(Movement, {"code": MOVEMENT[0]}, name=MOVEMENT[1])
+    assert isinstance(cluster, Cluster)
+    actors = 0
+    for code, name in UNITS:
+        unit = get_or_add(Unit, {"code": code}, name=name)
+        assert isinstance(unit, Unit)
+        role = {LEADER_2019: MemberRole.LEADER, DEPUTY_2019: MemberRole.DEPUTY}.get(
+            code, MemberRole.MEMBER)
+        get_or_add(Membership, {"cluster_id": cluster.id, "unit_id": unit.id, "year": year},
+                   role=role)
+        get_or_add(Actor, {"username": officer_username(code)},
+                   full_name=f"Cán bộ thi đua {name}", role=Role.UNIT_OFFICER, unit_id=unit.id)
+        get_or_add(Actor, {"username": commander_username(code)},
+                   full_name=f"Chỉ huy {name}", role=Role.CLUSTER_LEADER, unit_id=unit.id)
+        actors += 2
+    get_or_add(Actor, {"username": DIRECTORATE[0]}, full_name=DIRECTORATE[1], role=Role.DIRECTORATE)
+    get_or_add(Actor, {"username": ADMIN[0]}, full_name=ADMIN[1], role=Role.ADMIN)
+    return SampleSummary(units=len(UNITS), actors=actors + 2, created=created)

@@ -1,0 +1,45 @@
+"""Writing the audit log. Every command writes its event in the same transaction as its change."""
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from models import Actor, AuditEvent
+
+
+def record(
+    session: Session,
+    *,
+    actor: Actor | None,
+    action: str,
+    campaign_id: int | None = None,
+    entity: str = "",
+    entity_id: object = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    key: str | None = None,
+) -> AuditEvent | None:
+    """Append one event. With a `key`, an event already logged under it is not logged again."""
+    if key is not None:
+        existing = session.exec(select(AuditEvent).where(AuditEvent.key == key)).first()
+        if existing is not None:
+            return None
+    event = AuditEvent(
+        actor_id=actor.id if actor else None,
+        action=action,
+        campaign_id=campaign_id,
+        entity=entity,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        key=key,
+    )
+    session.add(event)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # A concurrent retry logged the same key first: that event stands for both.
+        return None
+    return event

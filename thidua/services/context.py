@@ -1,0 +1,140 @@
+"""Reading what a command needs: the actor, the campaign, its members, rules and open stage."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlmodel import Session, col, select
+
+from models import (
+    Actor,
+    Campaign,
+    Cluster,
+    Cycle,
+    Membership,
+    MemberRole,
+    Movement,
+    StageRun,
+    Unit,
+)
+from rules.config import CycleRules
+from thidua.errors import NotFound, WrongStage
+
+
+@lru_cache(maxsize=64)
+def _parse_rules(rules_json: str) -> CycleRules:
+    return CycleRules.model_validate_json(rules_json)
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """A campaign with everything its commands check against, read once per command."""
+
+    campaign: Campaign
+    cycle: Cycle
+    movement: Movement
+    cluster: Cluster
+    rules: CycleRules
+    members: tuple[Unit, ...]  # member units of the cluster in the cycle's year, by code
+    leader: Unit | None
+    deputy: Unit | None
+
+    @property
+    def id(self) -> int:
+        assert self.campaign.id is not None
+        return self.campaign.id
+
+    @property
+    def year(self) -> int:
+        return self.cycle.year
+
+    @property
+    def member_codes(self) -> tuple[str, ...]:
+        return tuple(u.code for u in self.members)
+
+    @property
+    def run_name(self) -> str:
+        return f"{self.year} · {self.cluster.name} · {self.movement.name}"
+
+    def unit(self, code: str) -> Unit:
+        for u in self.members:
+            if u.code == code:
+                return u
+        raise NotFound(f"Đơn vị '{code}' không phải thành viên {self.cluster.name} năm {self.year}")
+
+    def unit_by_id(self, unit_id: int) -> Unit:
+        for u in self.members:
+            if u.id == unit_id:
+                return u
+        raise NotFound(f"Đơn vị #{unit_id} không thuộc cụm")
+
+
+def get_actor(session: Session, username: str) -> Actor:
+    actor = session.exec(select(Actor).where(Actor.username == username)).first()
+    if actor is None or not actor.active:
+        raise NotFound(f"Không có người dùng '{username}'")
+    return actor
+
+
+def get_unit(session: Session, code: str) -> Unit:
+    unit = session.exec(select(Unit).where(Unit.code == code)).first()
+    if unit is None:
+        raise NotFound(f"Không có đơn vị mã '{code}'")
+    return unit
+
+
+def load_campaign(session: Session, campaign_id: int) -> CampaignView:
+    campaign = session.get(Campaign, campaign_id)
+    if campaign is None:
+        raise NotFound(f"Không có đợt bình xét (campaign) #{campaign_id}")
+    cycle = session.get(Cycle, campaign.cycle_id)
+    cluster = session.get(Cluster, campaign.cluster_id)
+    assert cycle is not None and cluster is not None
+    movement = session.get(Movement, cycle.movement_id)
+    assert movement is not None
+    rows = session.exec(
+        select(Membership, Unit)
+        .join(Unit, col(Unit.id) == col(Membership.unit_id))
+        .where(Membership.cluster_id == cluster.id, Membership.year == cycle.year)
+        .order_by(col(Unit.code))
+    ).all()
+    leader = next((u for m, u in rows if m.role == MemberRole.LEADER), None)
+    deputy = next((u for m, u in rows if m.role == MemberRole.DEPUTY), None)
+    return CampaignView(
+        campaign=campaign,
+        cycle=cycle,
+        movement=movement,
+        cluster=cluster,
+        rules=_parse_rules(cycle.rules_json),
+        members=tuple(u for _, u in rows),
+        leader=leader,
+        deputy=deputy,
+    )
+
+
+def open_stage_run(session: Session, view: CampaignView) -> StageRun | None:
+    """The campaign's open stage run, if one is open."""
+    return session.exec(
+        select(StageRun)
+        .where(StageRun.campaign_id == view.id, col(StageRun.closed_at).is_(None))
+        .order_by(col(StageRun.id).desc())
+    ).first()
+
+
+def require_open_stage(session: Session, view: CampaignView, stage: object) -> StageRun:
+    run = open_stage_run(session, view)
+    if run is None or run.stage != stage or view.campaign.stage != stage:
+        current = view.campaign.stage.label
+        state = "đang mở" if run is not None else "đã đóng"
+        raise WrongStage(
+            f"{view.run_name}: giai đoạn hiện tại là '{current}' ({state}); "
+            f"không thể thực hiện việc của giai đoạn '{getattr(stage, 'label', stage)}'"
+        )
+    return run
+
+
+def latest_stage_run(session: Session, campaign_id: int, stage: object) -> StageRun | None:
+    return session.exec(
+        select(StageRun)
+        .where(StageRun.campaign_id == campaign_id, StageRun.stage == stage)
+        .order_by(col(StageRun.attempt).desc())
+    ).first()

@@ -1,0 +1,112 @@
+"""Starting a yearly cycle: its rules are fixed and stored, one campaign per cluster is created."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from models import Actor, Campaign, Cluster, Cycle, Membership, MemberRole, Movement, Role
+from rules.config import CycleRules
+from rules.defaults import default_rules
+from thidua.errors import Conflict, InvalidInput, NotFound
+from thidua.services import audit
+from thidua.services.access import require_role
+
+
+@dataclass(frozen=True)
+class StartedCampaign:
+    campaign_id: int
+    cluster_code: str
+    run_name: str
+    tags: tuple[str, ...]
+
+
+def canonical_rules(rules: CycleRules) -> tuple[str, str]:
+    text = rules.model_dump_json()
+    return text, hashlib.sha256(text.encode()).hexdigest()
+
+
+def start_cycle(
+    session: Session,
+    *,
+    actor: Actor,
+    year: int,
+    movement_code: str,
+    cluster_codes: list[str],
+    rules: CycleRules | None = None,
+) -> tuple[Cycle, list[StartedCampaign]]:
+    """Idempotent: starting the same cycle again adds only clusters it does not have yet."""
+    require_role(actor, Role.ADMIN, "bắt đầu chu kỳ thi đua")
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("year", "năm phải trong khoảng 2000..2100")
+    if not cluster_codes:
+        raise InvalidInput("clusters", "phải chọn ít nhất một cụm thi đua")
+    movement = session.exec(select(Movement).where(Movement.code == movement_code)).first()
+    if movement is None:
+        raise InvalidInput("movement", f"không có phong trào thi đua mã '{movement_code}'")
+    clusters = []
+    for code in dict.fromkeys(cluster_codes):
+        cluster = session.exec(select(Cluster).where(Cluster.code == code)).first()
+        if cluster is None:
+            raise InvalidInput("clusters", f"không có cụm thi đua mã '{code}'")
+        members = session.exec(
+            select(Membership).where(Membership.cluster_id == cluster.id, Membership.year == year)
+        ).all()
+        if len(members) < 3:
+            raise InvalidInput("clusters", f"{cluster.name} có dưới 3 đơn vị thành viên năm {year}")
+        if not any(m.role == MemberRole.LEADER for m in members):
+            raise InvalidInput("clusters", f"{cluster.name} chưa có đơn vị Cụm trưởng năm {year}")
+        clusters.append(cluster)
+
+    cycle = session.exec(
+        select(Cycle).where(Cycle.year == year, Cycle.movement_id == movement.id)
+    ).first()
+    if cycle is None:
+        rules = rules or default_rules()
+        if not rules.lot_seed:
+            # The lot is drawn once, here, and recorded with the rules: a tie is then
+            # broken the same way by every re-count.
+            rules = rules.model_copy(update={"lot_seed": secrets.token_hex(8)})
+        text, digest = canonical_rules(rules)
+        assert actor.id is not None and movement.id is not None
+        cycle = Cycle(year=year, movement_id=movement.id, rules_json=text, rules_sha256=digest,
+                      started_by=actor.id)
+        session.add(cycle)
+        session.flush()
+        audit.record(session, actor=actor, action="cycle.start", entity="cycle", entity_id=cycle.id,
+                     after={"year": year, "movement": movement.code, "rules_sha256": digest})
+    elif rules is not None and canonical_rules(rules)[1] != cycle.rules_sha256:
+        stored = CycleRules.model_validate_json(cycle.rules_json)
+        if rules.model_copy(update={"lot_seed": stored.lot_seed}) != stored:
+            raise Conflict(
+                f"Chu kỳ {year} · {movement.name} đã bắt đầu với quy định khác; quy định của "
+                "chu kỳ được cố định khi bắt đầu và không đổi ngầm"
+            )
+    started = []
+    for cluster in clusters:
+        campaign = session.exec(
+            select(Campaign).where(Campaign.cycle_id == cycle.id, Campaign.cluster_id == cluster.id)
+        ).first()
+        if campaign is None:
+            assert cycle.id is not None and cluster.id is not None
+            campaign = Campaign(cycle_id=cycle.id, cluster_id=cluster.id)
+            session.add(campaign)
+            session.flush()
+            audit.record(session, actor=actor, action="campaign.create", campaign_id=campaign.id,
+                         entity="campaign", entity_id=campaign.id,
+                         after={"cluster": cluster.code, "year": year})
+        assert campaign.id is not None
+        started.append(StartedCampaign(
+            campaign_id=campaign.id, cluster_code=cluster.code,
+            run_name=f"{year} · {cluster.name} · {movement.name}",
+            tags=("thidua", f"năm:{year}", f"cụm:{cluster.code}", f"phong-trào:{movement.code}"),
+        ))
+    return cycle, started
+
+
+def get_movement(session: Session, code: str) -> Movement:
+    movement = session.exec(select(Movement).where(Movement.code == code)).first()
+    if movement is None:
+        raise NotFound(f"Không có phong trào thi đua mã '{code}'")
+    return movement

@@ -1,0 +1,185 @@
+"""Read models for people: every campaign's state, a person's inbox, a campaign's results."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlmodel import Session, col, select
+
+from models import (
+    Actor,
+    AuditEvent,
+    Campaign,
+    CampaignStatus,
+    Cycle,
+    Document,
+    Nomination,
+    Role,
+    Unit,
+)
+from rules.stages import Stage
+from thidua.services.context import CampaignView, load_campaign, open_stage_run
+from thidua.services.progress import Verdict, progress
+from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
+
+
+@dataclass(frozen=True)
+class CampaignState:
+    campaign_id: int
+    name: str
+    stage: str
+    stage_label: str
+    status: str
+    attempt: int | None
+    due_at: datetime | None
+    received: int
+    expected: int
+    missing: list[dict[str, str]]
+    ready: bool  # may move on now (inputs in and confirmed, deadline passed, decided)
+    flow_run_id: UUID | None
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["due_at"] = self.due_at.isoformat() if self.due_at else None
+        d["flow_run_id"] = str(self.flow_run_id) if self.flow_run_id else None
+        return d
+
+
+def campaign_state(session: Session, view: CampaignView) -> CampaignState:
+    run = open_stage_run(session, view)
+    base = dict(campaign_id=view.id, name=view.run_name, stage=view.campaign.stage.value,
+                stage_label=view.campaign.stage.label, status=view.campaign.status.value,
+                flow_run_id=view.campaign.flow_run_id)
+    if run is None:
+        return CampaignState(**base, attempt=None, due_at=None, received=0, expected=0,
+                             missing=[], ready=False)
+    state = progress(session, view, run)
+    return CampaignState(
+        **base, attempt=run.attempt, due_at=run.due_at, received=state.received,
+        expected=state.expected,
+        missing=[{"unit": m.unit, "name": m.name, "what": m.what} for m in state.missing],
+        ready=state.verdict != Verdict.WAITING,
+    )
+
+
+def campaign_ids(session: Session, *, year: int | None = None) -> list[int]:
+    stmt = select(Campaign.id).join(Cycle, col(Cycle.id) == col(Campaign.cycle_id))
+    if year is not None:
+        stmt = stmt.where(Cycle.year == year)
+    return [i for i in session.exec(stmt.order_by(col(Campaign.id))).all() if i is not None]
+
+
+def status(session: Session, *, year: int | None = None) -> list[CampaignState]:
+    return [campaign_state(session, load_campaign(session, i))
+            for i in campaign_ids(session, year=year)]
+
+
+def ready_to_move(session: Session) -> list[CampaignState]:
+    """Waiting campaigns that could move now: what the deadline sweep wakes."""
+    states = []
+    for i in session.exec(select(Campaign.id).where(
+            Campaign.status == CampaignStatus.WAITING)).all():
+        assert i is not None
+        state = campaign_state(session, load_campaign(session, i))
+        if state.ready and state.flow_run_id is not None:
+            states.append(state)
+    return states
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    campaign_id: int
+    campaign: str
+    stage_label: str
+    due_at: datetime | None
+    what: str
+    command: str
+    flow_run_id: UUID | None = field(default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["due_at"] = self.due_at.isoformat() if self.due_at else None
+        d["flow_run_id"] = str(self.flow_run_id) if self.flow_run_id else None
+        return d
+
+
+def pending(session: Session, actor: Actor) -> list[PendingItem]:
+    """What waits for this person across all open campaigns, oldest deadline first."""
+    items: list[PendingItem] = []
+    for i in session.exec(select(Campaign.id).where(
+            col(Campaign.status).in_([CampaignStatus.WAITING, CampaignStatus.RUNNING]))).all():
+        assert i is not None
+        view = load_campaign(session, i)
+        run = open_stage_run(session, view)
+        if run is None:
+            continue
+        state = progress(session, view, run)
+        common = dict(campaign_id=view.id, campaign=view.run_name, stage_label=run.stage.label,
+                      due_at=run.due_at, flow_run_id=view.campaign.flow_run_id)
+        c = f"--campaign {view.id} --actor {actor.username}"
+        if actor.role == Role.UNIT_OFFICER:
+            mine = [m for m in state.missing if actor.unit_id is not None
+                    and m.unit == _code(session, actor.unit_id)]
+            verb = {Stage.SELF_ASSESSMENT: f"thidua submit self-assessment {c} --file <tệp>",
+                    Stage.PEER_REVIEW: f"thidua submit review {c} --file <tệp>",
+                    Stage.VOTE: f"thidua submit ballot {c} --file <tệp>"}
+            for m in mine:
+                items.append(PendingItem(**common, what=m.what, command=verb[run.stage]))
+        elif actor.role == Role.CLUSTER_LEADER and view.leader and actor.unit_id == view.leader.id:
+            if run.stage in (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE) \
+                    and not state.missing and not state.confirmed:
+                items.append(PendingItem(**common, what="đã đủ, chờ xác nhận giai đoạn",
+                                         command=f"thidua confirm {c}"))
+            elif run.stage == Stage.SELF_ASSESSMENT and state.missing:
+                items.append(PendingItem(
+                    **common, what=f"theo dõi: còn thiếu {len(state.missing)} đơn vị; "
+                    "kiểm tra và trả lại bản tự chấm chưa đạt",
+                    command=f"thidua return {c} --unit <mã> --comment <lý do>"))
+        elif actor.role == Role.DIRECTORATE and run.stage == Stage.APPROVAL and state.missing:
+            items.append(PendingItem(**common, what="phê duyệt kết quả của cụm",
+                                     command=f"thidua decide {c} approve|amend|return"))
+    return sorted(items, key=lambda p: (p.due_at is None, p.due_at, p.campaign_id))
+
+
+def _code(session: Session, unit_id: int) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.code if unit else ""
+
+
+def report(session: Session, campaign_id: int) -> dict[str, Any]:
+    """Everything a campaign decided, in one structure (the CLI prints it; --json dumps it)."""
+    view = load_campaign(session, campaign_id)
+    names = {u.code: u.name for u in view.members}
+    ranking = ranking_of(session, campaign_id)
+    vote = vote_of(session, campaign_id)
+    outcome = outcome_of(session, campaign_id)
+    sa = closed_result(session, campaign_id, Stage.SELF_ASSESSMENT)
+    nominations = session.exec(
+        select(Nomination, Unit).join(Unit, col(Unit.id) == col(Nomination.unit_id))
+        .where(Nomination.campaign_id == campaign_id).order_by(col(Nomination.id))
+    ).all()
+    documents = session.exec(
+        select(Document.key).where(Document.campaign_id == campaign_id).order_by(col(Document.id))
+    ).all()
+    returns = session.exec(select(AuditEvent).where(
+        AuditEvent.campaign_id == campaign_id, AuditEvent.action == "self_assessment.return")).all()
+    return {
+        "campaign_id": campaign_id,
+        "name": view.run_name,
+        "stage": view.campaign.stage.value,
+        "status": view.campaign.status.value,
+        "units": names,
+        "missing_self_assessment": sa["missing"] if sa else [],
+        "returned_for_revision": [e.after["unit"] for e in returns if e.after],
+        "ranking": [r.model_dump(mode="json") for r in ranking] if ranking else [],
+        "vote": vote.model_dump(mode="json") if vote else None,
+        "outcome": outcome,
+        "nominations": [
+            {"unit": u.code, "name": u.name, "title": n.title, "rank": n.rank, "score": n.score,
+             "eligible": n.eligible, "status": n.status.value, "reasons": n.reasons}
+            for n, u in nominations
+        ],
+        "documents": list(documents),
+        "flow_run_id": str(view.campaign.flow_run_id) if view.campaign.flow_run_id else None,
+    }

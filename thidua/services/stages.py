@@ -1,0 +1,274 @@
+"""The system's side of a campaign: open a stage, close it with its results, open the next.
+
+Called by the Prefect stage tasks. Each function is one transaction and checks the database
+first, so a retried or re-run task finds the work done and does nothing twice.
+"""
+
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from models import (
+    Ballot,
+    CampaignStatus,
+    Decision,
+    DecisionKind,
+    Membership,
+    MemberRole,
+    Nomination,
+    NominationStatus,
+    PeerReview,
+    SelfAssessment,
+    StageRun,
+    SubmissionStatus,
+    TitleHistory,
+    VoterRoll,
+)
+from models.types import utcnow
+from rules.eligibility import nominate
+from rules.results import BallotContent
+from rules.scoring import consolidate, rank_units
+from rules.stages import Stage
+from rules.tally import tally
+from thidua.errors import WrongStage
+from thidua.services import audit
+from thidua.services import documents as docs
+from thidua.services.context import CampaignView, latest_stage_run, open_stage_run
+from thidua.services.progress import Verdict
+from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
+
+
+def ensure_open(session: Session, view: CampaignView) -> StageRun | None:
+    """The stage run the campaign is in, opening the first stage on a fresh campaign.
+
+    None once the campaign has completed.
+    """
+    if view.campaign.status == CampaignStatus.COMPLETED:
+        return None
+    run = open_stage_run(session, view)
+    if run is not None:
+        return run
+    if latest_stage_run(session, view.id, Stage.SELF_ASSESSMENT) is None:
+        return open_stage(session, view, Stage.SELF_ASSESSMENT)
+    raise WrongStage(f"{view.run_name}: không có giai đoạn nào đang mở")
+
+
+def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
+    previous = latest_stage_run(session, view.id, stage)
+    attempt = previous.attempt + 1 if previous else 1
+    deadline = view.rules.deadlines[stage]
+    now = utcnow()
+    run = StageRun(
+        campaign_id=view.id, stage=stage, attempt=attempt, opened_at=now,
+        due_at=now + deadline.duration, on_deadline=deadline.on_deadline,
+    )
+    session.add(run)
+    view.campaign.stage = stage
+    view.campaign.status = CampaignStatus.RUNNING
+    view.campaign.updated_at = now
+    session.add(view.campaign)
+    session.flush()
+    audit.record(
+        session, actor=None, action="stage.open", campaign_id=view.id, entity="stagerun",
+        entity_id=run.id, after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
+        key=f"stage.open:{view.id}:{stage}:{attempt}",
+    )
+    return run
+
+
+def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Verdict) -> bool:
+    """Close `run` with its results and open what follows. False if it was already closed."""
+    session.refresh(run, with_for_update=True)
+    if run.closed_at is not None:
+        return False
+    closer = _CLOSERS[run.stage]
+    result, follow = closer(session, view, run)
+    run.closed_at = utcnow()
+    run.close_reason = "returned" if result.get("returned_to") else verdict.value
+    run.result_json = result
+    session.add(run)
+    audit.record(
+        session, actor=None, action="stage.close", campaign_id=view.id, entity="stagerun",
+        entity_id=run.id, after={"stage": run.stage, "attempt": run.attempt,
+                                 "reason": run.close_reason},
+        key=f"stage.close:{run.id}",
+    )
+    if follow is not None:
+        open_stage(session, view, follow)
+    else:
+        view.campaign.status = CampaignStatus.COMPLETED
+        view.campaign.updated_at = utcnow()
+        session.add(view.campaign)
+        audit.record(session, actor=None, action="campaign.complete", campaign_id=view.id,
+                     entity="campaign", entity_id=view.id, key=f"campaign.complete:{view.id}")
+    return True
+
+
+def _latest_submitted(session: Session, run_id: int) -> dict[int, SelfAssessment]:
+    latest: dict[int, SelfAssessment] = {}
+    for sa in session.exec(
+        select(SelfAssessment).where(SelfAssessment.stage_run_id == run_id)
+        .order_by(col(SelfAssessment.version))
+    ).all():
+        latest[sa.unit_id] = sa
+    return {u: sa for u, sa in latest.items() if sa.status == SubmissionStatus.SUBMITTED}
+
+
+def _close_self_assessment(
+    session: Session, view: CampaignView, run: StageRun
+) -> tuple[dict[str, Any], Stage | None]:
+    assert run.id is not None
+    latest = _latest_submitted(session, run.id)
+    submitted = [u.code for u in view.members if u.id in latest]
+    missing = [u.code for u in view.members if u.id not in latest]
+    return {"submitted": submitted, "missing": missing}, Stage.PEER_REVIEW
+
+
+def _close_peer_review(
+    session: Session, view: CampaignView, run: StageRun
+) -> tuple[dict[str, Any], Stage | None]:
+    sa_run = session.exec(
+        select(StageRun).where(StageRun.campaign_id == view.id,
+                               StageRun.stage == Stage.SELF_ASSESSMENT,
+                               col(StageRun.closed_at).is_not(None))
+        .order_by(col(StageRun.attempt).desc())
+    ).first()
+    assert sa_run is not None and sa_run.id is not None
+    by_id = {u.id: u.code for u in view.members}
+    self_totals = {
+        by_id[uid]: Decimal(str(sa.total))
+        for uid, sa in _latest_submitted(session, sa_run.id).items() if uid in by_id
+    }
+    peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
+    for review in session.exec(select(PeerReview).where(PeerReview.stage_run_id == run.id)).all():
+        if review.reviewee_unit_id in by_id:
+            peer_totals[by_id[review.reviewee_unit_id]].append(Decimal(str(review.total)))
+    scores = consolidate(view.rules, view.member_codes, self_totals, peer_totals)
+    ranking = rank_units(view.rules, scores)
+    return {"ranking": [r.model_dump(mode="json") for r in ranking]}, Stage.VOTE
+
+
+def _close_vote(
+    session: Session, view: CampaignView, run: StageRun
+) -> tuple[dict[str, Any], Stage | None]:
+    ranking = ranking_of(session, view.id)
+    assert ranking is not None and run.id is not None
+    ballots = [
+        BallotContent.model_validate(b.content)
+        for b in session.exec(select(Ballot).where(Ballot.stage_run_id == run.id)).all()
+    ]
+    result = tally(view.rules, ballots, ranking)
+    voted_ids = set(
+        session.exec(select(VoterRoll.unit_id).where(VoterRoll.stage_run_id == run.id)).all()
+    )
+    voted = [u.code for u in view.members if u.id in voted_ids]
+    absent = [u.code for u in view.members if u.id not in voted_ids]
+    docs.store_minutes(session, view, run, ranking=ranking, vote=result, voted=voted, absent=absent)
+    return (
+        {"vote": result.model_dump(mode="json"), "voted": voted, "absent": absent},
+        Stage.APPROVAL,
+    )
+
+
+def _close_approval(
+    session: Session, view: CampaignView, run: StageRun
+) -> tuple[dict[str, Any], Stage | None]:
+    decision = session.exec(
+        select(Decision).where(
+            Decision.stage_run_id == run.id,
+            col(Decision.kind).in_(
+                [DecisionKind.APPROVE, DecisionKind.AMEND, DecisionKind.RETURN_STAGE]
+            ),
+        )
+    ).one()
+    if decision.kind == DecisionKind.RETURN_STAGE:
+        target = Stage(str(decision.payload["return_to"]))
+        return {"returned_to": target.value, "reason": decision.reason}, target
+    vote = vote_of(session, view.id)
+    assert vote is not None
+    titles: dict[str, str | None] = {t.unit: t.title for t in vote.titles if t.approved}
+    amendments = decision.payload.get("amendments") or {}
+    assert isinstance(amendments, dict)
+    titles.update(amendments)
+    return (
+        {
+            "decision": decision.kind.value,
+            "reason": decision.reason,
+            "amendments": amendments,
+            "titles": {u: t for u, t in titles.items() if t},
+            "acclaimed": vote.acclaim.winner,
+            "leader": vote.leader.winner,
+            "deputy": vote.deputy.winner,
+        },
+        Stage.NOMINATION,
+    )
+
+
+def _close_nomination(
+    session: Session, view: CampaignView, run: StageRun
+) -> tuple[dict[str, Any], Stage | None]:
+    outcome = outcome_of(session, view.id)
+    ranking = ranking_of(session, view.id)
+    assert outcome is not None and ranking is not None
+    ids = {u.code: u.id for u in view.members}
+    history: dict[str, dict[int, set[str]]] = {}
+    for row in session.exec(
+        select(TitleHistory).where(col(TitleHistory.unit_id).in_(list(ids.values())),
+                                   TitleHistory.year < view.year)
+    ).all():
+        code = next(c for c, i in ids.items() if i == row.unit_id)
+        history.setdefault(code, {}).setdefault(row.year, set()).add(row.title)
+    candidates = nominate(
+        view.rules, year=view.year, ranking=ranking, approved_titles=outcome["titles"],
+        acclaimed=outcome["acclaimed"], history=history,
+    )
+    for c in candidates:
+        exists = session.exec(select(Nomination).where(
+            Nomination.campaign_id == view.id, Nomination.unit_id == ids[c.unit],
+            Nomination.title == c.title)).first()
+        if exists is None:
+            session.add(Nomination(
+                campaign_id=view.id, unit_id=ids[c.unit], title=c.title, score=float(c.score),
+                rank=c.rank, eligible=c.eligible, reasons=list(c.reasons),
+                status=NominationStatus.SUBMITTED if c.eligible else NominationStatus.INELIGIBLE,
+            ))
+    _record_year(session, view, outcome)
+    docs.store_nomination_dossiers(session, view, run, candidates=candidates, outcome=outcome,
+                                   ranking=ranking)
+    return {"nominations": [c.model_dump(mode="json") for c in candidates]}, None
+
+
+def _record_year(session: Session, view: CampaignView, outcome: dict[str, Any]) -> None:
+    """Approved titles become history (for next years' prerequisites); the elected leader and
+    deputy lead the cluster next year."""
+    ids = {u.code: u.id for u in view.members}
+    for code, title in outcome["titles"].items():
+        unit_id = ids[code]
+        assert unit_id is not None
+        if session.exec(select(TitleHistory).where(
+                TitleHistory.unit_id == unit_id, TitleHistory.year == view.year,
+                TitleHistory.title == title)).first() is None:
+            session.add(TitleHistory(unit_id=unit_id, year=view.year, title=title))
+    roles = {outcome.get("leader"): MemberRole.LEADER, outcome.get("deputy"): MemberRole.DEPUTY}
+    next_year = view.year + 1
+    if session.exec(select(Membership).where(Membership.cluster_id == view.cluster.id,
+                                             Membership.year == next_year)).first() is not None:
+        return  # next year's membership was already set up (by an admin or an earlier run)
+    for unit in view.members:
+        assert unit.id is not None and view.cluster.id is not None
+        session.add(Membership(cluster_id=view.cluster.id, unit_id=unit.id, year=next_year,
+                               role=roles.get(unit.code, MemberRole.MEMBER)))
+
+
+_CLOSERS = {
+    Stage.SELF_ASSESSMENT: _close_self_assessment,
+    Stage.PEER_REVIEW: _close_peer_review,
+    Stage.VOTE: _close_vote,
+    Stage.APPROVAL: _close_approval,
+    Stage.NOMINATION: _close_nomination,
+}
+
+
+def stage_summary(session: Session, campaign_id: int, stage: Stage) -> dict[str, Any] | None:
+    return closed_result(session, campaign_id, stage)

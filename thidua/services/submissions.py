@@ -1,0 +1,254 @@
+"""Commands of unit officers: self-assessment, peer review, secret ballot; and returns for revision.
+
+Each checks who acts, for which unit, in which stage; validates against the cycle's rules; and
+writes its rows and an audit event in the caller's transaction. Sending the same content again
+is a no-op, so a retried command never duplicates anything.
+"""
+
+import hashlib
+import json
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from models import (
+    Actor,
+    Ballot,
+    Decision,
+    DecisionKind,
+    PeerReview,
+    PeerScore,
+    SelfAssessment,
+    SelfScore,
+    StageRun,
+    SubmissionStatus,
+    VoterRoll,
+)
+from models.types import utcnow
+from rules.ballot import validate_ballot
+from rules.errors import RuleViolation
+from rules.results import BallotContent
+from rules.scoring import total_score, validate_scores
+from rules.stages import Stage
+from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
+from thidua.services import audit
+from thidua.services.access import require_cluster_leader, require_member_officer
+from thidua.services.context import CampaignView, load_campaign, require_open_stage
+from thidua.services.inputs import ReviewInput, SelfAssessmentInput
+from thidua.services.results import ranking_of
+
+
+def _sha(content: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _accepting(session: Session, view: CampaignView, stage: Stage) -> StageRun:
+    run = require_open_stage(session, view, stage)
+    if run.on_deadline == "close" and utcnow() >= run.due_at:
+        raise WrongStage(f"Giai đoạn '{stage.label}' đã hết hạn lúc {run.due_at:%d/%m/%Y %H:%M} UTC")
+    return run
+
+
+def _scores(view: CampaignView, scores: dict[str, Decimal], prefix: str = "") -> dict[str, Decimal]:
+    try:
+        return validate_scores(view.rules.scheme, scores)
+    except RuleViolation as exc:
+        raise InvalidInput(prefix + exc.field, exc.reason) from exc
+
+
+def latest_assessment(session: Session, run_id: int, unit_id: int) -> SelfAssessment | None:
+    return session.exec(
+        select(SelfAssessment)
+        .where(SelfAssessment.stage_run_id == run_id, SelfAssessment.unit_id == unit_id)
+        .order_by(col(SelfAssessment.version).desc())
+    ).first()
+
+
+def submit_self_assessment(
+    session: Session, *, actor: Actor, campaign_id: int, data: SelfAssessmentInput, via: str = "cli"
+) -> SelfAssessment:
+    view = load_campaign(session, campaign_id)
+    unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
+    run = _accepting(session, view, Stage.SELF_ASSESSMENT)
+    scores = _scores(view, data.scores)
+    content = {
+        "scores": {k: str(v) for k, v in scores.items()},
+        "achievements": data.achievements,
+        "shortcomings": data.shortcomings,
+        "evidence": data.evidence,
+    }
+    digest = _sha(content)
+    assert run.id is not None and unit.id is not None and actor.id is not None
+    latest = latest_assessment(session, run.id, unit.id)
+    if latest is not None and latest.status == SubmissionStatus.SUBMITTED:
+        if latest.content_sha256 == digest:
+            return latest
+        raise Conflict(
+            f"{unit.name} đã nộp bản tự chấm (lần {latest.version}); chỉ nộp lại khi Cụm trưởng "
+            "trả lại để sửa"
+        )
+    total = total_score(view.rules.scheme, scores)
+    assessment = SelfAssessment(
+        stage_run_id=run.id,
+        unit_id=unit.id,
+        version=(latest.version + 1) if latest else 1,
+        total=float(total),
+        achievements=data.achievements,
+        shortcomings=data.shortcomings,
+        evidence=data.evidence,
+        content_sha256=digest,
+        submitted_by=actor.id,
+    )
+    session.add(assessment)
+    _flush_or_conflict(session, f"{unit.name} vừa nộp bản tự chấm này")
+    assert assessment.id is not None
+    session.add_all(
+        SelfScore(assessment_id=assessment.id, item_code=k, points=float(v))
+        for k, v in scores.items()
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="self_assessment.submit",
+        campaign_id=view.id,
+        entity="selfassessment",
+        entity_id=assessment.id,
+        before={"version": latest.version, "status": latest.status} if latest else None,
+        after={"unit": unit.code, "version": assessment.version, "total": str(total),
+               "via": via, **content},
+    )
+    return assessment
+
+
+def return_self_assessment(
+    session: Session, *, actor: Actor, campaign_id: int, unit_code: str, comment: str,
+    via: str = "cli",
+) -> SelfAssessment:
+    view = load_campaign(session, campaign_id)
+    require_cluster_leader(actor, view, "trả lại bản tự chấm")
+    run = require_open_stage(session, view, Stage.SELF_ASSESSMENT)
+    if not comment.strip():
+        raise InvalidInput("comment", "phải nêu lý do trả lại để đơn vị sửa")
+    unit = view.unit(unit_code)
+    assert run.id is not None and unit.id is not None and actor.id is not None
+    latest = latest_assessment(session, run.id, unit.id)
+    if latest is None or latest.status != SubmissionStatus.SUBMITTED:
+        raise NotReady(f"{unit.name} chưa có bản tự chấm đang chờ duyệt để trả lại")
+    latest.status = SubmissionStatus.RETURNED
+    latest.returned_comment = comment
+    session.add(latest)
+    session.add(
+        Decision(stage_run_id=run.id, kind=DecisionKind.RETURN_UNIT, actor_id=actor.id,
+                 unit_id=unit.id, reason=comment, via=via)
+    )
+    audit.record(
+        session,
+        actor=actor,
+        action="self_assessment.return",
+        campaign_id=view.id,
+        entity="selfassessment",
+        entity_id=latest.id,
+        before={"status": SubmissionStatus.SUBMITTED},
+        after={"status": SubmissionStatus.RETURNED, "unit": unit.code, "comment": comment,
+               "via": via},
+    )
+    return latest
+
+
+def submit_reviews(
+    session: Session, *, actor: Actor, campaign_id: int, reviews: list[ReviewInput],
+    via: str = "cli",
+) -> list[PeerReview]:
+    """All of a unit's reviews in the list are written together, or none is."""
+    view = load_campaign(session, campaign_id)
+    unit = require_member_officer(actor, view, "chấm chéo")
+    run = _accepting(session, view, Stage.PEER_REVIEW)
+    assert run.id is not None and unit.id is not None and actor.id is not None
+    seen: set[str] = set()
+    written = []
+    for i, item in enumerate(reviews):
+        field = f"reviews[{i}]."
+        if item.reviewee == unit.code:
+            raise InvalidInput(field + "reviewee", "không được tự chấm chéo đơn vị mình")
+        if item.reviewee not in view.member_codes:
+            raise InvalidInput(
+                field + "reviewee", f"'{item.reviewee}' không phải đơn vị thành viên của cụm"
+            )
+        if item.reviewee in seen:
+            raise InvalidInput(field + "reviewee", f"'{item.reviewee}' được chấm hai lần")
+        seen.add(item.reviewee)
+        reviewee = view.unit(item.reviewee)
+        assert reviewee.id is not None
+        scores = _scores(view, item.scores, field)
+        content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
+        digest = _sha(content)
+        existing = session.exec(
+            select(PeerReview).where(
+                PeerReview.stage_run_id == run.id,
+                PeerReview.reviewer_unit_id == unit.id,
+                PeerReview.reviewee_unit_id == reviewee.id,
+            )
+        ).first()
+        if existing is not None:
+            if existing.content_sha256 == digest:
+                written.append(existing)
+                continue
+            raise Conflict(f"{unit.name} đã chấm chéo {reviewee.name}; không được chấm lại")
+        total = total_score(view.rules.scheme, scores)
+        review = PeerReview(
+            stage_run_id=run.id, reviewer_unit_id=unit.id, reviewee_unit_id=reviewee.id,
+            total=float(total), comment=item.comment, content_sha256=digest,
+            submitted_by=actor.id,
+        )
+        session.add(review)
+        _flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
+        assert review.id is not None
+        session.add_all(
+            PeerScore(review_id=review.id, item_code=k, points=float(v)) for k, v in scores.items()
+        )
+        audit.record(
+            session, actor=actor, action="peer_review.submit", campaign_id=view.id,
+            entity="peerreview", entity_id=review.id,
+            after={"reviewer": unit.code, "reviewee": reviewee.code, "total": str(total),
+                   "via": via, **content},
+        )
+        written.append(review)
+    return written
+
+
+def cast_ballot(
+    session: Session, *, actor: Actor, campaign_id: int, ballot: BallotContent, via: str = "cli"
+) -> None:
+    """Record the unit on the voter roll and the ballot apart from it; nothing links the two."""
+    view = load_campaign(session, campaign_id)
+    unit = require_member_officer(actor, view, "bỏ phiếu")
+    run = _accepting(session, view, Stage.VOTE)
+    assert run.id is not None and unit.id is not None
+    ranking = ranking_of(session, view.id) or []
+    proposed = {r.unit: r.proposed_title for r in ranking}
+    try:
+        validate_ballot(ballot, voter=unit.code, members=view.member_codes, proposed_titles=proposed)
+    except RuleViolation as exc:
+        raise InvalidInput(exc.field, exc.reason) from exc
+    voted = session.exec(
+        select(VoterRoll).where(VoterRoll.stage_run_id == run.id, VoterRoll.unit_id == unit.id)
+    ).first()
+    if voted is not None:
+        raise Conflict(f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
+    session.add(VoterRoll(stage_run_id=run.id, unit_id=unit.id))
+    _flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
+    session.add(Ballot(stage_run_id=run.id, content=ballot.model_dump(mode="json")))
+    audit.record(
+        session, actor=actor, action="ballot.cast", campaign_id=view.id, entity="voterroll",
+        entity_id=unit.code, after={"unit": unit.code, "via": via},
+    )
+
+
+def _flush_or_conflict(session: Session, message: str) -> None:
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(message) from exc

@@ -1,0 +1,183 @@
+"""How a campaign run decides its next step, and how an answer on its Prefect form is applied.
+
+The flow re-runs from the top on every resume, so `plan_step` is computed from the database
+alone: the open stage, what it has received, and the waits already answered. Each wait gets a
+key from its stage run and sequence number, never reused, so a suspend fires once per wait.
+"""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, col, select
+
+from flows.forms import (
+    DirectorateAction,
+    DirectorateForm,
+    LeaderAction,
+    LeaderForm,
+    ReturnTarget,
+)
+from models import CampaignStatus, StageRun, Wait
+from models.types import utcnow
+from rules.stages import Stage
+from thidua.errors import InvalidInput, ThiduaError, from_validation
+from thidua.services import audit
+from thidua.services.context import CampaignView, get_actor, load_campaign
+from thidua.services.decisions import Outcome, confirm_stage, decide
+from thidua.services.progress import Progress, Verdict, progress
+from thidua.services.results import ranking_of, vote_of
+from thidua.services.stages import ensure_open
+from thidua.services.submissions import return_self_assessment
+from thidua.templating import render
+
+
+class Step(BaseModel):
+    kind: Literal["done", "close", "wait"]
+    stage: Stage | None = None
+    stage_run_id: int | None = None
+    verdict: Verdict | None = None
+    wait_id: int | None = None
+    wait_key: str | None = None
+    form: Literal["leader", "directorate"] | None = None
+    description: str = ""
+    progress: float = 1.0  # share of the campaign done, for the progress artifact
+
+
+def _share_done(stage: Stage, state: Progress) -> float:
+    inside = state.received / state.expected if state.expected else 0.0
+    return round((stage.number - 1 + min(inside, 1.0)) / len(Stage), 3)
+
+
+def plan_step(session: Session, campaign_id: int) -> Step:
+    view = load_campaign(session, campaign_id)
+    run = ensure_open(session, view)
+    if run is None:
+        return Step(kind="done")
+    assert run.id is not None
+    state = progress(session, view, run)
+    share = _share_done(run.stage, state)
+    pending = session.exec(
+        select(Wait).where(Wait.stage_run_id == run.id, col(Wait.answered_at).is_(None))
+    ).first()
+    if pending is None and state.verdict != Verdict.WAITING:
+        return Step(kind="close", stage=run.stage, stage_run_id=run.id, verdict=state.verdict,
+                    progress=share)
+    if pending is None:
+        seq = len(session.exec(select(Wait.id).where(Wait.stage_run_id == run.id)).all()) + 1
+        pending = Wait(stage_run_id=run.id, seq=seq,
+                       key=f"c{view.id}-{run.stage.value}-a{run.attempt}-w{seq}")
+        session.add(pending)
+        session.flush()
+    view.campaign.status = CampaignStatus.WAITING
+    view.campaign.updated_at = utcnow()
+    session.add(view.campaign)
+    last = session.exec(
+        select(Wait).where(Wait.stage_run_id == run.id, col(Wait.answered_at).is_not(None))
+        .order_by(col(Wait.seq).desc())
+    ).first()
+    form: Literal["leader", "directorate"] = (
+        "directorate" if run.stage == Stage.APPROVAL else "leader")
+    return Step(
+        kind="wait", stage=run.stage, stage_run_id=run.id, verdict=state.verdict,
+        wait_id=pending.id, wait_key=pending.key, form=form,
+        description=describe(session, view, run, state, last.outcome if last else None),
+        progress=share,
+    )
+
+
+def describe(
+    session: Session, view: CampaignView, run: StageRun, state: Progress, last: str | None
+) -> str:
+    """The Markdown shown above the form: what is decided, what is missing, the deadline."""
+    common: dict[str, Any] = dict(
+        run_name=view.run_name, campaign_id=view.id, attempt=run.attempt, due_at=run.due_at,
+        overdue=state.overdue, last_outcome=last, year=view.year,
+    )
+    if run.stage == Stage.APPROVAL:
+        vote = vote_of(session, view.id)
+        ranking = ranking_of(session, view.id) or []
+        assert vote is not None
+        return render(
+            "form_directorate.md.j2", **common, vote=vote, ranking=ranking,
+            names={u.code: u.name for u in view.members},
+            title_votes={t.unit: t for t in vote.titles},
+        )
+    return render(
+        "form_leader.md.j2", **common, stage_number=run.stage.number, stage_label=run.stage.label,
+        received=state.received, expected=state.expected, missing=state.missing,
+        leader_name=view.leader.name if view.leader else "—",
+    )
+
+
+def parse_amendments(text: str) -> dict[str, str | None]:
+    amendments: dict[str, str | None] = {}
+    for n, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
+        if not line.strip():
+            continue
+        code, sep, title = line.partition("=")
+        if not sep or not code.strip():
+            raise InvalidInput("amendments", f"dòng {n} phải có dạng MÃ_ĐƠN_VỊ = Danh hiệu")
+        amendments[code.strip()] = title.strip() or None
+    return amendments
+
+
+_TARGETS = {
+    ReturnTarget.SELF_ASSESSMENT: Stage.SELF_ASSESSMENT,
+    ReturnTarget.PEER_REVIEW: Stage.PEER_REVIEW,
+    ReturnTarget.VOTE: Stage.VOTE,
+}
+
+
+def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, Any]) -> str:
+    if run.stage == Stage.APPROVAL:
+        d = DirectorateForm.model_validate(data)
+        if d.action == DirectorateAction.CHECK:
+            return "Đã kiểm tra lại"
+        actor = get_actor(session, d.actor.strip())
+        outcome = {DirectorateAction.APPROVE: Outcome.APPROVE,
+                   DirectorateAction.AMEND: Outcome.AMEND,
+                   DirectorateAction.RETURN: Outcome.RETURN}[d.action]
+        decide(session, actor=actor, campaign_id=view.id, outcome=outcome, reason=d.reason,
+               amendments=parse_amendments(d.amendments) if outcome == Outcome.AMEND else None,
+               return_to=_TARGETS.get(d.return_to), via="prefect-ui")
+        return f"{actor.full_name}: {d.action.value}"
+    f = LeaderForm.model_validate(data)
+    if f.action == LeaderAction.CHECK:
+        return "Đã kiểm tra lại"
+    actor = get_actor(session, f.actor.strip())
+    if f.action == LeaderAction.CONFIRM:
+        confirm_stage(session, actor=actor, campaign_id=view.id, stage=run.stage, via="prefect-ui")
+    else:
+        return_self_assessment(session, actor=actor, campaign_id=view.id, unit_code=f.unit.strip(),
+                               comment=f.comment, via="prefect-ui")
+    return f"{actor.full_name}: {f.action.value}"
+
+
+def answer(session: Session, campaign_id: int, wait_id: int, data: dict[str, Any]) -> str:
+    """Apply what a person answered on the form, once. A refused answer is recorded and shown
+    on the next form; it never fails the run."""
+    wait = session.get(Wait, wait_id, with_for_update=True)
+    if wait is None:
+        raise InvalidInput("wait_id", f"không có lượt chờ #{wait_id}")
+    if wait.answered_at is not None:
+        return wait.outcome or ""
+    view = load_campaign(session, campaign_id)
+    run = session.get(StageRun, wait.stage_run_id)
+    assert run is not None
+    try:
+        with session.begin_nested():
+            outcome = _apply(session, view, run, data)
+    except ValidationError as exc:
+        err = from_validation(exc)
+        outcome = f"Bị từ chối: {err.message}"
+    except ThiduaError as exc:
+        outcome = f"Bị từ chối: {exc.message}"
+    if outcome.startswith("Bị từ chối"):
+        audit.record(session, actor=None, action="form.refused", campaign_id=view.id,
+                     entity="wait", entity_id=wait.id,
+                     after={"key": wait.key, "actor": str(data.get("actor", "")),
+                            "reason": outcome})
+    wait.answered_at = utcnow()
+    wait.outcome = outcome
+    session.add(wait)
+    return outcome

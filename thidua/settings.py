@@ -1,0 +1,61 @@
+"""All configuration in one place, read from THIDUA_* environment variables (or .env)."""
+
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="THIDUA_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    home: Path = Field(
+        default=Path(".thidua"), description="Folder for the embedded SQLite files and logs."
+    )
+    database_url: str = Field(
+        default="", description="SQLAlchemy URL; empty means a SQLite file in `home`."
+    )
+    timezone: str = "Asia/Ho_Chi_Minh"
+    locality: str = Field(default="Hà Nội", description="Place printed on the date line of documents.")
+    prefect_port: int = Field(default=4200, ge=1024, le=65535)
+    campaign_deployment: str = "thidua-campaign/campaign"
+    cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
+    nudge_wait_seconds: float = Field(default=30.0, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _parseable_url(cls, v: str) -> str:
+        if v:
+            try:
+                make_url(v)
+            except ArgumentError as exc:
+                raise ValueError(f"không phải URL cơ sở dữ liệu hợp lệ: {exc}") from exc
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"múi giờ không tồn tại: {v}") from exc
+        return v
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.home / 'thidua.db').resolve()}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,149 @@
+"""The project's single Jinja2 environment, its Vietnamese formatting filters and `render`.
+
+Templates live in two packages and are looked up in this order:
+``documents/templates`` (minutes, memo, achievement report) and ``notifications/templates``
+(e-mail and chat messages). Names ending in ``.html.j2`` or ``.html`` are autoescaped; every
+other template (Markdown, plain text) is rendered as is. A missing variable raises
+``jinja2.UndefinedError`` instead of printing an empty string.
+
+Filters (Vietnamese conventions):
+
+- ``diem``: points with a decimal comma and 2 decimals, dots between thousands
+  (``Decimal("92.5")`` → ``"92,50"``, ``1000`` → ``"1.000,00"``, ``None`` → ``"—"``);
+  ``diem(sign=True)`` prefixes positive values with ``+`` (for self/peer gaps).
+- ``ngay``: a date as ``dd/mm/yyyy``; ``gio``: a time as ``"08 giờ 30"``;
+  ``ngay_thang``: the date line of an administrative document, ``"ngày 14 tháng 11 năm 2019"``.
+  Timezone-aware datetimes are shown in Asia/Ho_Chi_Minh; naive ones are taken as local time.
+- ``ty_le``: a Fraction as ``"2/3"``; ``phan_tram``: a share as a percent, ``"66,67%"``
+  (``"80%"`` when whole).
+- ``md_cell``: makes a value safe inside a Markdown table cell (escapes ``|``, joins lines).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+EMPTY = "—"  # printed for a missing number or date
+
+_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def _autoescape(template_name: str | None) -> bool:
+    return template_name is not None and template_name.endswith((".html.j2", ".html"))
+
+
+def _round(value: Decimal, places: int) -> Decimal:
+    if not value.is_finite():
+        raise ValueError(f"không định dạng được số {value}")
+    q = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return abs(q) if q == 0 else q  # no "-0,00"
+
+
+def _format(value: Decimal, places: int) -> str:
+    """`value` already rounded to `places`: thousands with dots, decimal comma."""
+    return f"{value:,.{places}f}".translate(_SEPARATORS)
+
+
+def diem(value: Decimal | int | float | None, places: int = 2, sign: bool = False) -> str:
+    """Points Vietnamese style: ``92,50``; ``1.000,00``; ``None`` → ``—``. Rounds half up."""
+    if value is None:
+        return EMPTY
+    q = _round(value if isinstance(value, Decimal) else Decimal(str(value)), places)
+    return ("+" if sign and q > 0 else "") + _format(q, places)
+
+
+def _local(value: dt.date) -> dt.date:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(TIMEZONE)
+    return value
+
+
+def ngay(value: dt.date | None) -> str:
+    """A date or datetime as ``dd/mm/yyyy`` (aware datetimes in Vietnam time); None → ``—``."""
+    if value is None:
+        return EMPTY
+    return _local(value).strftime("%d/%m/%Y")
+
+
+def gio(value: dt.datetime | None) -> str:
+    """The time of a datetime as ``08 giờ 30`` (aware datetimes in Vietnam time)."""
+    if value is None:
+        return EMPTY
+    local = _local(value)
+    assert isinstance(local, dt.datetime)
+    return f"{local.hour:02d} giờ {local.minute:02d}"
+
+
+def ngay_thang(value: dt.date) -> str:
+    """The date line of an administrative document: ``ngày 05 tháng 02 năm 2020``.
+
+    Days below 10 and the months January and February take a leading zero, as in
+    Nghị định 30/2020/NĐ-CP on administrative documents.
+    """
+    d = _local(value)
+    month = f"{d.month:02d}" if d.month < 3 else str(d.month)
+    return f"ngày {d.day:02d} tháng {month} năm {d.year}"
+
+
+def ty_le(value: Fraction) -> str:
+    """A share as a fraction: ``Fraction(2, 3)`` → ``2/3``, ``Fraction(1)`` → ``1/1``."""
+    return f"{value.numerator}/{value.denominator}"
+
+
+def phan_tram(value: Fraction | Decimal | int, places: int = 2) -> str:
+    """A share as a percent: ``Fraction(2, 3)`` → ``66,67%``; ``Fraction(4, 5)`` → ``80%``."""
+    f = Fraction(value) * 100
+    if f.denominator == 1:
+        return f"{_format(Decimal(f.numerator), 0)}%"
+    q = _round(Decimal(f.numerator) / Decimal(f.denominator), places)
+    return f"{_format(q, places)}%"
+
+
+def md_cell(value: object) -> str:
+    """Text that stays inside one Markdown table cell: ``|`` escaped, line breaks joined."""
+    return " ".join(str(value).split("\n")).replace("|", "\\|")
+
+
+FILTERS = {
+    "diem": diem,
+    "ngay": ngay,
+    "gio": gio,
+    "ngay_thang": ngay_thang,
+    "ty_le": ty_le,
+    "phan_tram": phan_tram,
+    "md_cell": md_cell,
+}
+
+
+@cache
+def environment() -> Environment:
+    """The one Jinja2 environment of the project, built on first use and then reused."""
+    env = Environment(
+        loader=ChoiceLoader(
+            [PackageLoader("documents", "templates"), PackageLoader("notifications", "templates")]
+        ),
+        autoescape=_autoescape,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def all_templates() -> list[str]:
+    """Every template name the environment can load (``*.j2``), sorted, partials included."""
+    return environment().list_templates(filter_func=lambda name: name.endswith(".j2"))
+
+
+def render(template_name: str, /, **context: object) -> str:
+    """Render one template of the environment with `context` as its variables."""
+    return environment().get_template(template_name).render(**context)

@@ -29,4 +29,10 @@ def main(limit: int | None = None, sweep_seconds: int = 60) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve thidua's deployments on this machine.")
+    parser.add_argument("--limit", type=int, default=None, help="most flow runs at once")
+    parser.add_argument("--sweep-seconds", type=int, default=60, help="deadline sweep interval")
+    args = parser.parse_args()
+    main(limit=args.limit, sweep_seconds=args.sweep_seconds)

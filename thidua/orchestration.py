@@ -1,14 +1,17 @@
 """Talking to the Prefect API: waking waiting campaign runs, starting cycles, UI links."""
 
 import time
+from collections.abc import Callable
 from uuid import UUID
 
 from prefect import get_client
 from prefect.client.schemas.objects import FlowRun
-from prefect.exceptions import ObjectNotFound
+from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
+from thidua.db import session_scope
+from thidua.services.queries import ready_to_move
 from thidua.settings import get_settings
 
 
@@ -58,8 +61,10 @@ def delete_input(flow_run_id: UUID, key: str) -> None:
     with get_client(sync_client=True) as client:
         try:
             client.delete_flow_run_input(flow_run_id, key)
-        except ObjectNotFound:
-            pass
+        except PrefectHTTPStatusError as exc:
+            # An empty answer (a wake-up) is never stored, so there may be nothing to delete.
+            if exc.response.status_code != 404:
+                raise
 
 
 def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
@@ -69,3 +74,16 @@ def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
         tag = f"giai-đoạn:{stage_value}"
         if tag not in run.tags:
             client.update_flow_run(flow_run_id, tags=[*tags, tag])
+
+
+def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
+    """Wake every waiting campaign that may move now (deadline passed, confirmed, decided)."""
+    with session_scope() as session:
+        ready = ready_to_move(session)
+    woken = 0
+    for state in ready:
+        assert state.flow_run_id is not None
+        if nudge(state.flow_run_id, wait_seconds=0):
+            woken += 1
+            log(f"Đánh thức {state.name} ({state.stage_label})")
+    return woken

@@ -17,11 +17,14 @@ Filters (Vietnamese conventions):
 - ``ty_le``: a Fraction as ``"2/3"``; ``phan_tram``: a share as a percent, ``"66,67%"``
   (``"80%"`` when whole).
 - ``md_cell``: makes a value safe inside a Markdown table cell (escapes ``|``, joins lines).
+- ``unescape``: undoes HTML escaping, for a non-HTML template printing a macro written in an
+  autoescaped file (the documents' shared sentences, see documents/templates/_cau_*.html.j2).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
@@ -111,6 +114,11 @@ def md_cell(value: object) -> str:
     return " ".join(str(value).split("\n")).replace("|", "\\|")
 
 
+def unescape(value: object) -> str:
+    """The text an autoescaped macro printed, with its HTML escaping undone."""
+    return html.unescape(str(value))
+
+
 FILTERS = {
     "diem": diem,
     "ngay": ngay,
@@ -119,6 +127,7 @@ FILTERS = {
     "ty_le": ty_le,
     "phan_tram": phan_tram,
     "md_cell": md_cell,
+    "unescape": unescape,
 }
 
 

@@ -65,7 +65,7 @@ def plan_step(session: Session, campaign_id: int) -> Step:
     if pending is None:
         seq = len(session.exec(select(Wait.id).where(Wait.stage_run_id == run.id)).all()) + 1
         pending = Wait(stage_run_id=run.id, seq=seq,
-                       key=f"c{view.id}-{run.stage.value}-a{run.attempt}-w{seq}")
+                       key=f"c{view.id}-s{run.stage.number}-a{run.attempt}-w{seq}")
         session.add(pending)
         session.flush()
     view.campaign.status = CampaignStatus.WAITING

@@ -1,0 +1,203 @@
+"""What people do: submit (self-assessment, reviews, ballot), return, confirm, decide.
+
+Each command runs in one transaction: a refused action writes nothing. Confirm and decide then
+wake the campaign's Prefect run; if Prefect is down the decision stays recorded and the deadline
+sweep moves the campaign later.
+"""
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID
+
+import typer
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from models import Unit
+from rules.results import BallotContent
+from rules.stages import Stage
+from thidua.cli.io import done, invalid_from, load_data, load_model, note, out
+from thidua.db import session_scope
+from thidua.errors import InvalidInput
+from thidua.services import decisions, submissions
+from thidua.services.context import get_actor, load_campaign
+from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
+from thidua.templating import diem
+
+submit_app = typer.Typer(
+    help="Nộp bản tự chấm, phiếu chấm chéo, phiếu bầu kín (submit for your unit).",
+    no_args_is_help=True,
+)
+
+CampaignOpt = Annotated[int, typer.Option("--campaign", help="Số hiệu đợt bình xét (campaign id).")]
+ActorOpt = Annotated[str, typer.Option("--actor", help="Tên đăng nhập của người thực hiện.")]
+FileOpt = Annotated[Path, typer.Option("--file", help="Tệp .yaml, .yml hoặc .json.")]
+
+
+class ReturnTo(StrEnum):
+    SELF_ASSESSMENT = "self_assessment"
+    PEER_REVIEW = "peer_review"
+    VOTE = "vote"
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(submit_app, name="submit")
+    app.command("return")(return_cmd)
+    app.command("confirm")(confirm)
+    app.command("decide")(decide)
+
+
+def _unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id is not None else None
+    return unit.name if unit else "—"
+
+
+@submit_app.command("self-assessment")
+def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
+    """Nộp bản tự chấm điểm của đơn vị (self-assessment)."""
+    data = load_model(file, SelfAssessmentInput)
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        sa = submissions.submit_self_assessment(
+            session, actor=who, campaign_id=campaign, data=data)
+        name = _unit_name(session, sa.unit_id)
+    done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
+
+
+@submit_app.command("review")
+def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
+    """Nộp phiếu chấm chéo các đơn vị khác (peer reviews: {reviews: [...]} hoặc một phiếu)."""
+    raw = load_data(file)
+    if isinstance(raw, list):
+        raw = {"reviews": raw}
+    elif isinstance(raw, dict) and "reviews" not in raw:
+        raw = {"reviews": [raw]}
+    data = load_model(file, ReviewsInput, data=raw)
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        written = submissions.submit_reviews(
+            session, actor=who, campaign_id=campaign, reviews=data.reviews)
+        name = _unit_name(session, who.unit_id)
+        names = [_unit_name(session, r.reviewee_unit_id) for r in written]
+    done(f"Đã nhận {len(written)} phiếu chấm chéo của {name}: {', '.join(names)}.")
+
+
+@submit_app.command("ballot")
+def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
+    """Bỏ phiếu kín (secret ballot): suy tôn, Cụm trưởng, Cụm phó, danh hiệu."""
+    raw = load_data(file)
+    if not isinstance(raw, dict):
+        raise InvalidInput("file", f"nội dung tệp '{file.name}' phải là một bảng khóa: giá trị")
+    try:
+        ballot = BallotContent.model_validate(raw)
+    except ValidationError as exc:
+        raise invalid_from(exc, "ballot") from None
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
+        name = _unit_name(session, who.unit_id)
+    done(f"Đã ghi nhận phiếu bầu kín của {name}. Nội dung phiếu được lưu tách khỏi danh sách "
+         "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào.")
+
+
+def return_cmd(
+    campaign: CampaignOpt,
+    actor: ActorOpt,
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị có bản tự chấm bị trả lại.")],
+    comment: Annotated[str, typer.Option("--comment", help="Lý do trả lại để đơn vị sửa.")],
+) -> None:
+    """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa (return for revision)."""
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        sa = submissions.return_self_assessment(
+            session, actor=who, campaign_id=campaign, unit_code=unit, comment=comment)
+        name = _unit_name(session, sa.unit_id)
+    done(f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa: {comment}")
+
+
+def confirm(campaign: CampaignOpt, actor: ActorOpt) -> None:
+    """Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage)."""
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        run = decisions.confirm_stage(session, actor=who, campaign_id=campaign)
+        view = load_campaign(session, campaign)
+        label, name, flow_run_id = run.stage.label, view.run_name, view.campaign.flow_run_id
+    done(f"Đã xác nhận giai đoạn '{label}' của {name}.")
+    wake(flow_run_id)
+
+
+def decide(
+    campaign: CampaignOpt,
+    actor: ActorOpt,
+    outcome: Annotated[
+        decisions.Outcome,
+        typer.Argument(help="approve (phê duyệt) | amend (điều chỉnh) | return (trả lại)."),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Lý do (bắt buộc khi amend/return).")
+    ] = "",
+    amend: Annotated[
+        list[str] | None,
+        typer.Option("--amend", help="MÃ=Danh hiệu; 'MÃ=' bỏ danh hiệu. Lặp lại được."),
+    ] = None,
+    to: Annotated[
+        ReturnTo | None, typer.Option("--to", help="Giai đoạn trả về (khi return).")
+    ] = None,
+) -> None:
+    """Ban Giám đốc phê duyệt, điều chỉnh hoặc trả lại kết quả của cụm (directorate decision)."""
+    amendments = parse_amend(amend or [])
+    if amendments and outcome != decisions.Outcome.AMEND:
+        raise InvalidInput("amend", "chỉ dùng --amend khi điều chỉnh (amend)")
+    if to is not None and outcome != decisions.Outcome.RETURN:
+        raise InvalidInput("to", "chỉ dùng --to khi trả lại (return)")
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        decisions.decide(
+            session, actor=who, campaign_id=campaign, outcome=outcome, reason=reason,
+            amendments=amendments or None, return_to=Stage(to.value) if to else None)
+        view = load_campaign(session, campaign)
+        name, flow_run_id = view.run_name, view.campaign.flow_run_id
+    what = {
+        decisions.Outcome.APPROVE: "phê duyệt",
+        decisions.Outcome.AMEND: "điều chỉnh",
+        decisions.Outcome.RETURN: f"trả về giai đoạn '{Stage(to.value).label if to else ''}'",
+    }[outcome]
+    done(f"Đã ghi quyết định {what} kết quả của {name}.")
+    wake(flow_run_id)
+
+
+def parse_amend(items: list[str]) -> dict[str, str | None]:
+    """`CODE=Title` pairs; an empty title removes the unit's title."""
+    amendments: dict[str, str | None] = {}
+    for i, item in enumerate(items):
+        code, sep, title = item.partition("=")
+        if not sep or not code.strip():
+            raise InvalidInput(f"amend[{i}]", f"'{item}' phải có dạng MÃ_ĐƠN_VỊ=Danh hiệu")
+        amendments[code.strip()] = title.strip() or None
+    return amendments
+
+
+def wake(flow_run_id: UUID | None) -> None:
+    """Resume the campaign's waiting run so it sees the decision now; never fails the command."""
+    if flow_run_id is None:
+        note("Đợt bình xét chưa gắn với lượt chạy Prefect; quyết định đã được ghi nhận.")
+        return
+    later = "bộ quét thời hạn (deadline sweep) sẽ tự chuyển tiếp đợt bình xét."
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        note(f"Chưa đặt PREFECT_API_URL nên chưa đánh thức lượt chạy; {later}")
+        return
+    from thidua.orchestration import nudge, ui_url
+
+    out.print("Đang đánh thức lượt chạy Prefect…", markup=False, highlight=False)
+    try:
+        resumed = nudge(flow_run_id)
+    except Exception as exc:  # Prefect down or refusing: the decision is recorded anyway
+        note(f"Không liên lạc được Prefect ({type(exc).__name__}); {later}")
+        return
+    if resumed:
+        done(f"Lượt chạy đã tiếp tục: {ui_url(flow_run_id)}")
+    else:
+        note(f"Lượt chạy chưa ở trạng thái chờ; {later}")

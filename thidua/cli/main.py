@@ -1,0 +1,77 @@
+"""`thidua`: the command line of the emulation workflow (thi đua, khen thưởng).
+
+Every command module exposes `register(app)`. Errors a person can cause (ThiduaError, a bad
+configuration, a database not initialised) are caught once, here, in the command group: they
+print "Lỗi: …" to stderr and exit with the error's code, never with a traceback.
+"""
+
+import importlib
+import importlib.util
+from typing import Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from typer.core import TyperGroup
+
+from thidua.cli import act, read, setup
+from thidua.cli.io import err, invalid_from, print_error
+from thidua.errors import InvalidInput, ThiduaError
+
+
+def _database_hint() -> str:
+    try:
+        from thidua.settings import get_settings
+
+        url = make_url(get_settings().effective_database_url)
+        return url.render_as_string(hide_password=True)
+    except Exception:  # the hint must never hide the real error
+        return "?"
+
+
+class _Group(TyperGroup):
+    """The top-level group: turns user errors into a message and an exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ThiduaError as exc:
+            print_error(exc)
+            raise typer.Exit(exc.exit_code) from None
+        except ValidationError as exc:
+            if exc.title != "Settings":
+                raise
+            bad = invalid_from(exc)
+            print_error(InvalidInput(f"THIDUA_{bad.field.upper()}", bad.reason))
+            raise typer.Exit(InvalidInput.exit_code) from None
+        except OperationalError as exc:
+            first = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
+            err.print(
+                f"Lỗi: không dùng được cơ sở dữ liệu ({_database_hint()}): {first}. "
+                "Nếu chưa khởi tạo, hãy chạy `thidua init`.",
+                style="red", markup=False, highlight=False,
+            )
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    name="thidua",
+    help="Quy trình thi đua, khen thưởng theo Cụm thi đua (emulation workflow on Prefect).",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+setup.register(app)
+act.register(app)
+read.register(app)
+
+# The operations commands (server, worker, …) live in thidua/cli/ops.py when it exists.
+if importlib.util.find_spec("thidua.cli.ops") is not None:
+    importlib.import_module("thidua.cli.ops").register(app)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,117 @@
+"""Reading: `thidua status`, `thidua pending`, `thidua report` (each with --json)."""
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from sqlmodel import select
+
+from models import Document
+from thidua.cli import views
+from thidua.cli.io import STATUS_LABELS, local_time, out, print_json, table
+from thidua.db import session_scope
+from thidua.errors import NotFound
+from thidua.services import queries
+from thidua.services.context import get_actor, load_campaign
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command("status")(status)
+    app.command("pending")(pending)
+    app.command("report")(report)
+
+
+def status(
+    year: Annotated[int | None, typer.Option("--year", help="Chỉ xem một năm.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
+    with session_scope() as session:
+        states = queries.status(session, year=year)
+    if as_json:
+        print_json([s.to_json() for s in states])
+        return
+    if not states:
+        out.print("Chưa có đợt bình xét nào" + (f" năm {year}." if year else "."))
+        return
+    t = table("Các đợt bình xét", "Số", "Đợt bình xét", "Giai đoạn", "Trạng thái", "Hạn",
+              "Đã nhận", "Sẵn sàng")
+    for s in states:
+        received = f"{s.received}/{s.expected}" if s.expected else "—"
+        t.add_row(str(s.campaign_id), s.name, s.stage_label, STATUS_LABELS.get(s.status, s.status),
+                  local_time(s.due_at), received,
+                  "—" if s.attempt is None else ("có" if s.ready else "chưa"))
+    out.print(t)
+    for s in states:
+        if s.missing:
+            out.print(f"\nCòn thiếu ở #{s.campaign_id} ({s.stage_label}):", style="bold",
+                      markup=False, highlight=False)
+            for m in s.missing:
+                out.print(f"  • {m['name']}: {m['what']}", markup=False, highlight=False)
+
+
+def pending(
+    actor: Annotated[str, typer.Option("--actor", help="Tên đăng nhập cần xem việc chờ.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Những việc đang chờ một người làm (what waits for this person)."""
+    from thidua.orchestration import ui_url
+
+    with session_scope() as session:
+        who = get_actor(session, actor)
+        items = queries.pending(session, who)
+        full_name = who.full_name
+    rows: list[dict[str, Any]] = []
+    for p in items:
+        row = p.to_json()
+        row["ui_url"] = ui_url(p.flow_run_id) if p.flow_run_id else None
+        rows.append(row)
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print(f"Không có việc nào đang chờ {full_name}.", markup=False)
+        return
+    # One block per item rather than a table: the command must stay on one line to be copied.
+    out.print(f"Việc đang chờ {full_name}:", style="bold", markup=False)
+    for p, row in zip(items, rows, strict=True):
+        out.print(f"\n#{p.campaign_id} {p.campaign} — {p.stage_label}", style="bold",
+                  markup=False, highlight=False)
+        lines = [("Hạn", local_time(p.due_at)), ("Việc cần làm", p.what), ("Lệnh", p.command)]
+        if row["ui_url"]:
+            lines.append(("Prefect UI", row["ui_url"]))
+        for key, value in lines:
+            out.print(f"  {key}: {value}", markup=False, highlight=False, soft_wrap=True)
+
+
+def report(
+    campaign: Annotated[int, typer.Option("--campaign", help="Số hiệu đợt bình xét.")],
+    as_json: JsonOpt = False,
+    document: Annotated[
+        str | None,
+        typer.Option("--document", help="In nguyên văn một tài liệu (biên bản, tờ trình…)."),
+    ] = None,
+) -> None:
+    """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
+    with session_scope() as session:
+        if document is not None:
+            load_campaign(session, campaign)
+            doc = session.exec(select(Document).where(
+                Document.campaign_id == campaign, Document.key == document)).first()
+            if doc is None:
+                raise NotFound(f"Đợt bình xét #{campaign} không có tài liệu '{document}'")
+            content = doc.content
+        else:
+            data = queries.report(session, campaign)
+            view = load_campaign(session, campaign)
+            stage_label = view.campaign.stage.label
+    if document is not None:
+        sys.stdout.write(content if content.endswith("\n") else content + "\n")
+        return
+    if as_json:
+        print_json(data)
+        return
+    views.print_report(data, stage_label)
+

@@ -1,0 +1,204 @@
+"""Setting up: `thidua init` (schema, sample data) and `thidua cycle start|rules`."""
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, col, select
+
+from models import Actor, Membership, Role, Unit
+from models.org import ROLE_LABELS
+from rules.config import CycleRules
+from rules.defaults import default_rules
+from thidua.cli.io import done, err, load_model, out, print_json, table
+from thidua.db import create_schema, session_scope
+from thidua.errors import ThiduaError
+from thidua.sample import CLUSTER, YEAR, load_sample
+from thidua.services.access import require_role
+from thidua.services.context import get_actor
+from thidua.services.cycles import start_cycle
+from thidua.settings import get_settings
+
+MEMBER_ROLE_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "Thành viên"}
+
+cycle_app = typer.Typer(
+    help="Chu kỳ thi đua hằng năm (yearly cycles): bắt đầu, xem quy định mẫu.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(cycle_app, name="cycle")
+
+
+def init(
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Nạp dữ liệu mẫu Cụm thi đua số 4 (sample data).")
+    ] = False,
+) -> None:
+    """Khởi tạo cơ sở dữ liệu (create the schema); --sample nạp dữ liệu mẫu."""
+    create_schema()
+    url = make_url(get_settings().effective_database_url).render_as_string(hide_password=True)
+    done(f"Đã khởi tạo cơ sở dữ liệu: {url}")
+    if not sample:
+        return
+    with session_scope() as session:
+        summary = load_sample(session)
+        _print_sample(session)
+    if summary.created:
+        done(f"Đã nạp dữ liệu mẫu: {summary.units} đơn vị, {summary.actors} người dùng.")
+    else:
+        done("Dữ liệu mẫu đã có sẵn; không thêm gì.")
+
+
+def _print_sample(session: Session) -> None:
+    roles = {
+        u.code: MEMBER_ROLE_LABELS.get(m.role, m.role)
+        for m, u in session.exec(
+            select(Membership, Unit).join(Unit, col(Unit.id) == col(Membership.unit_id))
+            .where(Membership.year == YEAR)
+        ).all()
+    }
+    units = table(f"Đơn vị — {CLUSTER[1]} ({CLUSTER[0]}) năm {YEAR}", "Mã", "Tên đơn vị", "Vai trò")
+    for u in session.exec(select(Unit).order_by(col(Unit.id))).all():
+        units.add_row(u.code, u.name, roles.get(u.code, "—"))
+    out.print(units)
+    actors = table("Người dùng", "Tên đăng nhập", "Họ tên / chức danh", "Vai trò")
+    for a in session.exec(select(Actor).order_by(col(Actor.id))).all():
+        actors.add_row(a.username, a.full_name, ROLE_LABELS[a.role])
+    out.print(actors)
+
+
+RULES_HEADER = (
+    "# Quy định mẫu của chu kỳ thi đua (default cycle rules). Sao chép, sửa, rồi dùng:\n"
+    "#   thidua cycle start --year <năm> --cluster <mã> --rules <tệp>.yaml --actor <quản trị>\n"
+    "# Quy định được cố định khi chu kỳ bắt đầu. Thời hạn theo ISO 8601 (P14D = 14 ngày).\n"
+)
+
+
+@cycle_app.command("rules")
+def rules_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON thay cho YAML.")] = False,
+) -> None:
+    """In quy định mẫu của chu kỳ (default rules) để sao chép và sửa."""
+    data = default_rules().model_dump(mode="json")
+    if as_json:
+        print_json(data)
+    else:
+        typer.echo(RULES_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
+                                                 width=100), nl=False)
+
+
+class _DryRun(Exception):
+    """Raised after a successful check so that the check's transaction is rolled back."""
+
+
+def _check_start(
+    *, actor: str, year: int, movement: str, clusters: list[str], rules: CycleRules | None
+) -> list[str]:
+    """Run the same checks as the flow will (start_cycle), then roll everything back."""
+    names: list[str] = []
+    try:
+        with session_scope() as session:
+            admin = get_actor(session, actor)
+            require_role(admin, Role.ADMIN, "bắt đầu chu kỳ thi đua")
+            _, started = start_cycle(session, actor=admin, year=year, movement_code=movement,
+                                     cluster_codes=clusters, rules=rules)
+            names = [s.run_name for s in started]
+            raise _DryRun
+    except _DryRun:
+        pass
+    return names
+
+
+@cycle_app.command("start")
+def start(
+    year: Annotated[int, typer.Option("--year", help="Năm thi đua (year), ví dụ 2019.")],
+    actor: Annotated[str, typer.Option("--actor", help="Tên đăng nhập quản trị (admin).")],
+    cluster: Annotated[
+        list[str], typer.Option("--cluster", help="Mã cụm thi đua; lặp lại cho nhiều cụm.")
+    ],
+    movement: Annotated[
+        str, typer.Option("--movement", help="Mã phong trào thi đua (movement).")
+    ] = "VANTQ",
+    rules_file: Annotated[
+        Path | None,
+        typer.Option("--rules", help="Tệp quy định .yaml/.json (mặc định: quy định mẫu)."),
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait/--no-wait", help="Chờ lượt chạy kết thúc (wait for the run).")
+    ] = False,
+) -> None:
+    """Bắt đầu chu kỳ thi đua: kiểm tra rồi giao cho Prefect chạy (start a yearly cycle)."""
+    rules = load_model(rules_file, CycleRules, prefix="rules") if rules_file else None
+    names = _check_start(actor=actor, year=year, movement=movement, clusters=cluster, rules=rules)
+    parameters: dict[str, Any] = {
+        "year": year, "clusters": list(dict.fromkeys(cluster)), "movement": movement,
+        "admin": actor, "rules": rules.model_dump(mode="json") if rules else None,
+    }
+    run = _trigger(parameters, wait=wait)
+    from thidua.orchestration import ui_url
+
+    done(f"Đã giao cho Prefect bắt đầu chu kỳ {year}: {len(names)} đợt bình xét")
+    for name in names:
+        out.print(f"  • {name}", markup=False, highlight=False)
+    out.print(f"Lượt chạy: {run.name} ({run.id})", markup=False, highlight=False)
+    link = ui_url(run.id)
+    if link:
+        out.print(f"Theo dõi trên Prefect UI: {link}", markup=False, highlight=False)
+    if wait and run.state is not None:
+        out.print(f"Kết thúc với trạng thái: {run.state.name}", markup=False, highlight=False)
+        if not run.state.is_completed():
+            raise typer.Exit(1)
+
+
+_UNREACHABLE = (
+    "Không kết nối được Prefect API{where}. Hãy chạy `thidua server` (máy chủ Prefect) và "
+    "`thidua worker` (tiến trình chạy các lượt) rồi thử lại; chu kỳ chưa được bắt đầu."
+)
+
+
+def _trigger(parameters: dict[str, Any], *, wait: bool) -> Any:
+    import httpx
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+    from prefect.settings import PREFECT_API_URL
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        # Without an API URL Prefect would start a throwaway server with no UI and no workers.
+        err.print(_UNREACHABLE.format(where=" (chưa đặt PREFECT_API_URL)"), style="red",
+                  markup=False, highlight=False)
+        raise typer.Exit(1)
+    if not _reachable(api):
+        err.print(_UNREACHABLE.format(where=f" tại {api}"), style="red", markup=False,
+                  highlight=False)
+        raise typer.Exit(1)
+    name = get_settings().cycle_deployment
+    try:
+        return run_deployment(name, parameters=parameters, timeout=None if wait else 0,
+                              as_subflow=False)
+    except ObjectNotFound:
+        raise ThiduaError(
+            f"Prefect chưa có deployment '{name}'. Hãy chạy `thidua worker` để đăng ký các "
+            "deployment của thidua rồi thử lại; chu kỳ chưa được bắt đầu."
+        ) from None
+    except (httpx.HTTPError, OSError) as exc:
+        err.print(_UNREACHABLE.format(where=f" tại {api} ({type(exc).__name__})"), style="red",
+                  markup=False, highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _reachable(api: str) -> bool:
+    """A quick probe, so that a stopped server is reported at once rather than after retries.
+    Any HTTP answer (even 401) means the server is there."""
+    import httpx
+
+    try:
+        httpx.get(f"{api.rstrip('/')}/health", timeout=5)
+    except httpx.HTTPError:
+        return False
+    return True

@@ -1,0 +1,188 @@
+"""`thidua demo`: a whole yearly cycle of the sample cluster on a local Prefect server.
+
+Simulated participants act through the same commands as people (thidua.simulation); the
+directorate answers on the campaign run's form, as a person would in the Prefect UI.
+"""
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from uuid import UUID
+
+from prefect.client.orchestration import get_client
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+
+from flows.forms import DirectorateAction
+from models import CampaignStatus
+from rules.config import StageDeadline
+from rules.defaults import default_rules
+from rules.stages import Stage
+from thidua import orchestration
+from thidua.db import create_schema, session_scope
+from thidua.localserver import LocalPrefect, start_server
+from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_sample
+from thidua.services.queries import CampaignState, status
+from thidua.settings import get_settings
+from thidua.simulation import Script, act
+
+
+class DemoError(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoResult:
+    campaign_ids: list[int]
+    flow_run_ids: list[UUID]
+    ui_url: str
+    seconds: float
+
+
+def demo_rules(self_assessment_seconds: int) -> dict[str, object]:
+    """Default rules, with a self-assessment stage short enough to watch its deadline pass."""
+    rules = default_rules()
+    deadlines = dict(rules.deadlines)
+    deadlines[Stage.SELF_ASSESSMENT] = StageDeadline(
+        duration=timedelta(seconds=self_assessment_seconds))
+    return rules.model_copy(update={"deadlines": deadlines}).model_dump(mode="json")
+
+
+@contextmanager
+def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPrefect | None]:
+    """The Prefect API to use: PREFECT_API_URL if set, else a local server started here."""
+    if os.environ.get("PREFECT_API_URL"):
+        yield None
+        return
+    log("Khởi động máy chủ Prefect cục bộ…")
+    server = start_server(home / "prefect", port=get_settings().prefect_port)
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_UI_URL: server.ui}):
+            yield server
+    finally:
+        server.stop()
+
+
+def _wait_for_deployments(names: list[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    with get_client(sync_client=True) as client:
+        while True:
+            try:
+                for name in names:
+                    client.read_deployment_by_name(name)
+                return
+            except Exception:  # noqa: BLE001  (not registered yet: the worker is starting)
+                if time.monotonic() > deadline:
+                    raise DemoError("worker chưa đăng ký deployments sau 120 giây") from None
+                time.sleep(0.5)
+
+
+def _directorate_answers(state: CampaignState) -> bool:
+    """The directorate approves on the run's form, as a person does in the Prefect UI."""
+    assert state.flow_run_id is not None
+    run = orchestration.read_run(state.flow_run_id)
+    if run is None or run.state is None or not run.state.is_paused():
+        return False
+    resume_flow_run(state.flow_run_id, run_input={
+        "actor": DIRECTORATE[0], "action": DirectorateAction.APPROVE.value,
+        "reason": "Kết quả bình xét đúng quy trình, đúng tiêu chí.",
+    })
+    return True
+
+
+def _fail_on_broken_runs(states: list[CampaignState]) -> None:
+    for s in states:
+        if s.flow_run_id is None or s.status == CampaignStatus.COMPLETED:
+            continue
+        run = orchestration.read_run(s.flow_run_id)
+        if run and run.state and run.state.is_final() and not run.state.is_completed():
+            raise DemoError(f"lượt chạy {s.name} dừng ở trạng thái {run.state.name}: "
+                            f"{run.state.message}")
+
+
+def drive(
+    campaign_ids: list[int], script: Script, on_change: Callable[[list[CampaignState]], None],
+    log: Callable[[str], None], timeout: float = 900,
+) -> None:
+    """Act for every participant whenever a campaign waits, until all campaigns complete."""
+    deadline = time.monotonic() + timeout
+    decided: set[tuple[int, int | None]] = set()
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            states = [s for s in status(session) if s.campaign_id in campaign_ids]
+        on_change(states)
+        _fail_on_broken_runs(states)
+        if states and all(s.status == CampaignStatus.COMPLETED for s in states):
+            return
+        for s in states:
+            if s.status != CampaignStatus.WAITING:
+                continue
+            if s.stage == Stage.APPROVAL:
+                if (s.campaign_id, s.attempt) not in decided and _directorate_answers(s):
+                    decided.add((s.campaign_id, s.attempt))
+                    log(f"{s.name}: Ban Giám đốc phê duyệt trên biểu mẫu của lượt chạy")
+                continue
+            with session_scope() as session:
+                for line in act(session, s.campaign_id, script):
+                    log(f"{s.name}: {line}")
+        orchestration.sweep_once(lambda m: log(m))
+        time.sleep(1)
+    raise DemoError(f"chu kỳ chưa xong sau {timeout:.0f} giây")
+
+
+def wait_runs_final(flow_run_ids: list[UUID], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    for fid in flow_run_ids:
+        while True:
+            run = orchestration.read_run(fid)
+            if run and run.state and run.state.is_final():
+                if not run.state.is_completed():
+                    raise DemoError(f"lượt chạy {run.name} kết thúc ở trạng thái {run.state.name}")
+                break
+            if time.monotonic() > deadline:
+                raise DemoError(f"lượt chạy {fid} chưa kết thúc")
+            time.sleep(0.5)
+
+
+def run_cycle(
+    *, script: Script, log: Callable[[str], None],
+    on_change: Callable[[list[CampaignState]], None], self_assessment_seconds: int = 30,
+    clusters: list[str] | None = None, year: int = YEAR,
+) -> tuple[list[int], list[UUID]]:
+    """Trigger the yearly cycle deployment and drive it to the end; needs a worker running."""
+    settings = get_settings()
+    _wait_for_deployments([settings.cycle_deployment, settings.campaign_deployment])
+    cycle_run = run_deployment(
+        settings.cycle_deployment,
+        parameters={"year": year, "clusters": clusters or [CLUSTER[0]], "movement": MOVEMENT[0],
+                    "admin": ADMIN[0], "rules": demo_rules(self_assessment_seconds)},
+        timeout=0, as_subflow=False,
+    )
+    log(f"Quản trị viên bắt đầu chu kỳ thi đua {year}: {cycle_run.name}")
+    wait_runs_final([cycle_run.id], timeout=300)
+    with session_scope() as session:
+        states = status(session, year=year)
+    campaign_ids = [s.campaign_id for s in states]
+    drive(campaign_ids, script, on_change, log)
+    with session_scope() as session:
+        fids = [s.flow_run_id for s in status(session, year=year) if s.flow_run_id]
+    wait_runs_final(fids)
+    return campaign_ids, fids
+
+
+def prepare_database(home: Path) -> None:
+    """The demo's own fresh SQLite file, unless THIDUA_DATABASE_URL names a database."""
+    if not os.environ.get("THIDUA_DATABASE_URL"):
+        db = (home / "demo.db").resolve()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{db}{suffix}").unlink(missing_ok=True)
+        os.environ["THIDUA_DATABASE_URL"] = f"sqlite:///{db}"
+        get_settings.cache_clear()
+    create_schema()
+    with session_scope() as session:
+        load_sample(session)

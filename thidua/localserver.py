@@ -1,0 +1,135 @@
+"""A Prefect server and a worker on this machine, as child processes (demo, tests, one laptop).
+
+Their output goes to log files under the thidua home, so a console shows only thidua's own.
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+
+class StartupError(RuntimeError):
+    pass
+
+
+def free_port(preferred: int) -> int:
+    for port in (preferred, 0):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(s.getsockname()[1])
+    raise StartupError("không tìm được cổng trống")
+
+
+def _bin(name: str) -> str:
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else name
+
+
+@dataclass
+class Child:
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self, timeout: float = 20) -> None:
+        if self.process.poll() is not None:
+            return
+        # The whole process group: a worker's flow-run subprocesses go with it.
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def tail(self, lines: int = 30) -> str:
+        if not self.log.exists():
+            return ""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Child:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    out = log.open("ab")
+    process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, start_new_session=True)
+    out.close()
+    return Child(name, process, log)
+
+
+@dataclass
+class LocalPrefect:
+    url: str  # the API URL, ending in /api
+    home: Path
+    children: list[Child] = field(default_factory=list)
+
+    @property
+    def ui(self) -> str:
+        return self.url.removesuffix("/api")
+
+    def env(self, **extra: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(self.home),
+                   PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_URL=self.ui)
+        env.update(extra)
+        return env
+
+    def start_worker(self, *, log: Path, sweep_seconds: int = 60, poll_seconds: int = 2,
+                     **extra_env: str) -> Child:
+        env = self.env(PREFECT_RUNNER_POLL_FREQUENCY=str(poll_seconds), **extra_env)
+        child = _spawn("worker", [sys.executable, "-m", "deployments.serve",
+                                  "--sweep-seconds", str(sweep_seconds)], env, log)
+        self.children.append(child)
+        return child
+
+    def stop(self) -> None:
+        for child in reversed(self.children):
+            child.stop()
+        self.children.clear()
+
+
+def wait_healthy(url: str, timeout: float = 120, child: Child | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child is not None and child.process.poll() is not None:
+            raise StartupError(f"máy chủ Prefect dừng khi khởi động:\n{child.tail()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise StartupError(f"máy chủ Prefect không trả lời sau {timeout:.0f} giây ({url})")
+
+
+def start_server(home: Path, *, port: int = 4200, database_url: str | None = None) -> LocalPrefect:
+    """Start `prefect server start` with its own PREFECT_HOME (its SQLite database lives there,
+    or in PostgreSQL when `database_url` is given) and wait until its API answers."""
+    port = free_port(port)
+    server = LocalPrefect(url=f"http://127.0.0.1:{port}/api", home=home.resolve())
+    extra = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url} if database_url else {}
+    child = _spawn("server", [_bin("prefect"), "server", "start", "--host", "127.0.0.1",
+                              "--port", str(port)],
+                   server.env(**extra), server.home / "server.log")
+    server.children.append(child)
+    try:
+        wait_healthy(server.url, child=child)
+    except BaseException:
+        server.stop()
+        raise
+    return server

@@ -33,7 +33,7 @@ class _Frozen(BaseModel):
 
 
 class Criterion(_Frozen):
-    """One scored line of the scheme. `kind` says how it is judged; `target` is the quantitative goal."""
+    """One scored line of the scheme: `kind` says how it is judged, `target` states the goal."""
 
     code: Code
     name: str = Field(min_length=1)

@@ -54,10 +54,14 @@ def demo_rules(self_assessment_seconds: int) -> dict[str, object]:
 
 
 @contextmanager
-def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPrefect | None]:
+def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPrefect]:
     """The Prefect API to use: PREFECT_API_URL if set, else a local server started here."""
-    if os.environ.get("PREFECT_API_URL"):
-        yield None
+    if url := os.environ.get("PREFECT_API_URL"):
+        external = LocalPrefect(url=url, home=(home / "prefect").resolve())
+        try:
+            yield external
+        finally:
+            external.stop()
         return
     log("Khởi động máy chủ Prefect cục bộ…")
     server = start_server(home / "prefect", port=get_settings().prefect_port)

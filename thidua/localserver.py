@@ -22,6 +22,8 @@ class StartupError(RuntimeError):
 def free_port(preferred: int) -> int:
     for port in (preferred, 0):
         with socket.socket() as s:
+            # As the server itself will: a port left in TIME_WAIT by the last run is free.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models import Actor, Cluster, Membership, MemberRole, Movement, Role, Unit
+from models import Actor, Cluster, Membership, MemberRole, Movement, Role, TitleHistory, Unit
 
 BODY = "Công an thành phố Hà Nội"
 CLUSTER = ("CTD4", "Cụm thi đua số 4")
@@ -26,6 +26,14 @@ UNITS: tuple[tuple[str, str], ...] = (
 # The article names the 2020 leader and deputy (Tổ chức cán bộ, Tài chính) but not 2019's;
 # the sample assumes Phòng Tham mưu led and Phòng Hậu cần deputised in 2019.
 LEADER_2019, DEPUTY_2019 = "PTM", "PHC"
+
+# Titles of 2018, so that prerequisites over earlier years have something to check.
+HISTORY_2018: tuple[tuple[str, str], ...] = (
+    ("PTM", "Đơn vị Quyết thắng"),
+    ("PHC", "Đơn vị Quyết thắng"),
+    ("PTCCB", "Đơn vị tiên tiến"),
+    ("BANTD", "Đơn vị tiên tiến"),
+)
 
 DIRECTORATE = ("bgd.phogiamdoc", "Phó Giám đốc CATP Hà Nội (Ban Giám đốc)")
 ADMIN = ("quantri", "Quản trị hệ thống thi đua")
@@ -79,6 +87,9 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
         get_or_add(Actor, {"username": commander_username(code)},
                    full_name=f"Chỉ huy {name}", role=Role.CLUSTER_LEADER, unit_id=unit.id)
         actors += 2
+    for code, title in HISTORY_2018:
+        unit = session.exec(select(Unit).where(Unit.code == code)).one()
+        get_or_add(TitleHistory, {"unit_id": unit.id, "year": 2018, "title": title})
     get_or_add(Actor, {"username": DIRECTORATE[0]}, full_name=DIRECTORATE[1], role=Role.DIRECTORATE)
     get_or_add(Actor, {"username": ADMIN[0]}, full_name=ADMIN[1], role=Role.ADMIN)
     return SampleSummary(units=len(UNITS), actors=actors + 2, created=created)

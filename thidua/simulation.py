@@ -39,10 +39,19 @@ class Script:
     returned_unit: str | None = "BANTD"
     preferred_leader: str = "PTCCB"  # the article's 2020 leader and deputy
     preferred_deputy: str = "PTC"
+    boastful_unit: str | None = "TTR"  # rates itself well above what peers see: asked to explain
     returned: set[int] = field(default_factory=set)  # campaigns whose return was done
 
     def quality(self, campaign_id: int, unit: str) -> float:
-        return random.Random(f"{self.seed}:{campaign_id}:{unit}").uniform(0.80, 0.99)
+        return random.Random(f"{self.seed}:{campaign_id}:{unit}").uniform(0.80, 0.97)
+
+    def self_quality(self, campaign_id: int, unit: str) -> float:
+        boast = 0.14 if unit == self.boastful_unit else 0.02
+        return min(self.quality(campaign_id, unit) + boast, 1.0)
+
+    def peer_quality(self, campaign_id: int, reviewer: str, reviewee: str) -> float:
+        rng = random.Random(f"{self.seed}:{campaign_id}:{reviewer}->{reviewee}")
+        return self.quality(campaign_id, reviewee) - rng.uniform(0.0, 0.05)
 
 
 def _officer(session: Session, unit: str) -> Actor:
@@ -65,7 +74,8 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             submissions.submit_self_assessment(
                 session, actor=_officer(session, m.unit), campaign_id=view.id,
                 data=SelfAssessmentInput(
-                    scores=example_scores(view.rules.scheme, script.quality(view.id, m.unit)),
+                    scores=example_scores(view.rules.scheme,
+                                          script.self_quality(view.id, m.unit)),
                     achievements=ACHIEVEMENTS, shortcomings=SHORTCOMINGS,
                     evidence=[f"bao-cao-tong-ket-{view.year}-{m.unit.lower()}.pdf"]),
                 via="simulation")
@@ -88,7 +98,7 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
                 ReviewInput(
                     reviewee=code,
                     scores=example_scores(view.rules.scheme,
-                                          script.quality(view.id, code) - 0.03),
+                                          script.peer_quality(view.id, m.unit, code)),
                     comment=f"{view.unit(code).name} hoàn thành tốt nhiệm vụ được giao.")
                 for code in todo
             ]

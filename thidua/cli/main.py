@@ -5,8 +5,6 @@ configuration, a database not initialised) are caught once, here, in the command
 print "Lỗi: …" to stderr and exit with the error's code, never with a traceback.
 """
 
-import importlib
-import importlib.util
 from typing import Any
 
 import typer
@@ -15,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, read, setup
+from thidua.cli import act, ops, read, setup
 from thidua.cli.io import err, invalid_from, print_error
 from thidua.errors import InvalidInput, ThiduaError
 
@@ -67,10 +65,7 @@ app = typer.Typer(
 setup.register(app)
 act.register(app)
 read.register(app)
-
-# The operations commands (server, worker, …) live in thidua/cli/ops.py when it exists.
-if importlib.util.find_spec("thidua.cli.ops") is not None:
-    importlib.import_module("thidua.cli.ops").register(app)
+ops.register(app)
 
 
 if __name__ == "__main__":

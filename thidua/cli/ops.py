@@ -1,0 +1,151 @@
+"""Operations: a local Prefect server, a worker, the deadline sweep, and the demo."""
+
+import os
+import signal
+import time
+from types import FrameType
+from typing import Annotated
+
+import httpx
+import typer
+from prefect.settings import PREFECT_API_URL, temporary_settings
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from rules.stages import Stage
+from thidua import orchestration
+from thidua.cli.io import done, note
+from thidua.cli.io import out as console
+from thidua.cli.views import print_report
+from thidua.db import session_scope
+from thidua.demo import DemoError, prefect_for_demo, prepare_database, run_cycle
+from thidua.localserver import StartupError, start_server
+from thidua.services.queries import CampaignState, report
+from thidua.settings import get_settings
+from thidua.simulation import Script
+
+
+def _stop_on_sigterm() -> None:
+    # A terminated demo or server must still stop its child processes (finally blocks run).
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _local_api() -> str:
+    if url := os.environ.get("PREFECT_API_URL"):
+        return url
+    url = f"http://127.0.0.1:{get_settings().prefect_port}/api"
+    try:
+        httpx.get(f"{url}/health", timeout=2).raise_for_status()
+    except httpx.HTTPError:
+        raise typer.BadParameter(
+            f"không có máy chủ Prefect ở {url}: chạy `thidua server` trước, hoặc đặt PREFECT_API_URL"
+        ) from None
+    return url
+
+
+def server(
+    port: Annotated[int, typer.Option(help="Cổng của máy chủ Prefect")] = 0,
+) -> None:
+    """Chạy máy chủ Prefect cục bộ (có giao diện) cho tới khi nhấn Ctrl-C."""
+    _stop_on_sigterm()
+    settings = get_settings()
+    try:
+        local = start_server(settings.home / "prefect", port=port or settings.prefect_port)
+    except StartupError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    done(f"Máy chủ Prefect: {local.ui}  (API: {local.url})")
+    note(f"Trong cửa sổ khác: export PREFECT_API_URL={local.url}; thidua worker")
+    try:
+        while all(c.process.poll() is None for c in local.children):
+            time.sleep(1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        local.stop()
+
+
+def worker(
+    limit: Annotated[int | None, typer.Option(help="Số lượt chạy cùng lúc tối đa")] = None,
+    sweep_seconds: Annotated[int, typer.Option(help="Chu kỳ quét hạn (giây)")] = 60,
+) -> None:
+    """Phục vụ các deployment của thidua (chu kỳ, đợt bình xét, quét hạn) trên máy này."""
+    from deployments.serve import main
+
+    url = _local_api()
+    with temporary_settings(updates={PREFECT_API_URL: url}):
+        main(limit=limit, sweep_seconds=sweep_seconds)
+
+
+def sweep() -> None:
+    """Đánh thức các đợt bình xét đã đến hạn hoặc đã đủ điều kiện chuyển giai đoạn."""
+    with temporary_settings(updates={PREFECT_API_URL: _local_api()}):
+        woken = orchestration.sweep_once(lambda m: console.print(m))
+    done(f"Đã đánh thức {woken} đợt bình xét")
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="Hạt giống của người tham gia mô phỏng")] = 2019,
+    self_assessment_seconds: Annotated[
+        int, typer.Option(help="Thời hạn giai đoạn tự chấm trong demo (giây)")] = 30,
+    keep_running: Annotated[
+        bool, typer.Option(help="Giữ máy chủ Prefect chạy sau demo (Ctrl-C để dừng)")] = False,
+) -> None:
+    """Chạy trọn một chu kỳ của Cụm thi đua số 4 (dữ liệu mẫu) trên Prefect, có người tham gia
+    mô phỏng: một bản tự chấm bị trả lại, một đơn vị trễ hạn."""
+    _stop_on_sigterm()
+    settings = get_settings()
+    home = settings.home
+    prepare_database(home)
+    console.print("[bold]thidua demo[/]: chu kỳ thi đua 2019 · Cụm thi đua số 4 · "
+                  "Vì an ninh Tổ quốc")
+    log = lambda m: console.print(f"  [dim]{m}[/]")  # noqa: E731
+    try:
+        with prefect_for_demo(home, log) as local:
+            local.start_worker(log=home / "worker.log")
+            log(f"Máy chủ Prefect: {local.ui}; worker đang phục vụ các deployment")
+            with Progress(TextColumn("{task.description}"), BarColumn(),
+                          TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
+                          console=console) as bar:
+                tasks: dict[int, TaskID] = {}
+
+                def on_change(states: list[CampaignState]) -> None:
+                    for s in states:
+                        if s.campaign_id not in tasks:
+                            tasks[s.campaign_id] = bar.add_task(s.name, total=len(Stage), stage="")
+                        number = Stage(s.stage).number - 1
+                        finished = s.status == "completed"
+                        label = "hoàn thành" if finished else (
+                            f"{number + 1}/5 {s.stage_label} ({s.received}/{s.expected})")
+                        bar.update(tasks[s.campaign_id],
+                                   completed=len(Stage) if finished else number, stage=label)
+
+                campaign_ids, run_ids = run_cycle(
+                    script=Script(seed=seed), log=log,
+                    on_change=on_change, self_assessment_seconds=self_assessment_seconds)
+            with session_scope() as session:
+                for cid in campaign_ids:
+                    data = report(session, cid)
+                    print_report(data, Stage(data["stage"]).label)
+            for rid in run_ids:
+                done(f"Xem trên giao diện Prefect: {orchestration.ui_url(rid)}")
+            if keep_running:
+                note("Máy chủ Prefect vẫn chạy; nhấn Ctrl-C để dừng.")
+                while True:
+                    time.sleep(1)
+    except KeyboardInterrupt:
+        note("Đã dừng.")
+    except (DemoError, StartupError) as exc:
+        console.print(f"Lỗi: {exc}", style="red", markup=False)
+        raise typer.Exit(1) from None
+    if not keep_running:
+        note("Máy chủ Prefect đã dừng; các lượt chạy vẫn được lưu. Mở lại giao diện bằng "
+             "`thidua server` rồi vào đường dẫn ở trên.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(server)
+    app.command()(worker)
+    app.command()(sweep)
+    app.command()(demo)

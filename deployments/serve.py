@@ -24,8 +24,11 @@ def deployments(*, sweep_every: timedelta = timedelta(minutes=1)) -> list[Runner
 
 
 def main(limit: int | None = None, sweep_seconds: int = 60) -> None:
-    serve(*deployments(sweep_every=timedelta(seconds=sweep_seconds)), limit=limit,
-          print_starting_message=False)
+    serve(
+        *deployments(sweep_every=timedelta(seconds=sweep_seconds)),
+        limit=limit,
+        print_starting_message=False,
+    )
 
 
 if __name__ == "__main__":

@@ -37,5 +37,7 @@ def campaign(campaign_id: int) -> dict[str, Any]:
         logger.info("%s: chờ giai đoạn '%s' (%s)", run_name, step.stage.label, step.wait_key)
         form = FORMS[step.form].with_initial_data(description=step.description)
         reply = suspend_flow_run(wait_for_input=form, key=step.wait_key, timeout=None)
-        outcome = answer_wait(campaign_id, step.wait_id, step.wait_key, reply.model_dump(mode="json"))
+        outcome = answer_wait(
+            campaign_id, step.wait_id, step.wait_key, reply.model_dump(mode="json")
+        )
         logger.info("%s: %s", run_name, outcome)

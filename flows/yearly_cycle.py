@@ -15,8 +15,9 @@ from thidua.services.cycles import StartedCampaign, start_cycle
 from thidua.settings import get_settings
 
 
-@task(name="Bắt đầu chu kỳ, cố định quy định", retries=2, retry_delay_seconds=2,
-      cache_policy=NO_CACHE)
+@task(
+    name="Bắt đầu chu kỳ, cố định quy định", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE
+)
 def open_cycle(
     year: int, movement: str, clusters: list[str], admin: str, rules: dict[str, Any] | None
 ) -> list[StartedCampaign]:
@@ -26,13 +27,24 @@ def open_cycle(
         raise from_validation(exc, "rules") from exc
     with session_scope() as session:
         actor = get_actor(session, admin)
-        _, started = start_cycle(session, actor=actor, year=year, movement_code=movement,
-                                 cluster_codes=clusters, rules=parsed)
+        _, started = start_cycle(
+            session,
+            actor=actor,
+            year=year,
+            movement_code=movement,
+            cluster_codes=clusters,
+            rules=parsed,
+        )
         return started
 
 
-@task(name="Khởi động đợt bình xét của cụm", retries=3, retry_delay_seconds=[2, 10, 30],
-      cache_policy=NO_CACHE, task_run_name="Khởi động {started.run_name}")
+@task(
+    name="Khởi động đợt bình xét của cụm",
+    retries=3,
+    retry_delay_seconds=[2, 10, 30],
+    cache_policy=NO_CACHE,
+    task_run_name="Khởi động {started.run_name}",
+)
 def launch_campaign(started: StartedCampaign) -> str:
     # The idempotency key makes a retried launch return the run already created.
     run = run_deployment(

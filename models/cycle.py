@@ -96,4 +96,6 @@ class Wait(SQLModel, table=True):
     seq: int
     key: str
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
-    outcome: str | None = None  # what the answer did, or why it was refused (shown on the next form)
+    outcome: str | None = (
+        None  # what the answer did, or why it was refused (shown on the next form)
+    )

@@ -81,7 +81,9 @@ class ActorBase(SQLModel):
 
 class Actor(ActorBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
-    secret_hash: str | None = None  # sha256 of the secret issued by thidua; the secret is never stored
+    secret_hash: str | None = (
+        None  # sha256 of the secret issued by thidua; the secret is never stored
+    )
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 

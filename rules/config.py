@@ -117,9 +117,9 @@ class VoteRules(_Frozen):
     _read = field_validator(
         "quorum", "acclaim_threshold", "leader_threshold", "title_threshold", mode="before"
     )(_exact)
-    _check = field_validator(
-        "quorum", "acclaim_threshold", "leader_threshold", "title_threshold"
-    )(_share)
+    _check = field_validator("quorum", "acclaim_threshold", "leader_threshold", "title_threshold")(
+        _share
+    )
 
 
 class TitleRule(_Frozen):

@@ -97,8 +97,7 @@ def default_scheme() -> ScoringScheme:
                     ),
                     Criterion(
                         code="CM2",
-                        name="Tham mưu cho Đảng ủy, Ban Giám đốc các chủ trương, kế hoạch "
-                        "công tác",
+                        name="Tham mưu cho Đảng ủy, Ban Giám đốc các chủ trương, kế hoạch công tác",
                         max_points=_d("10"),
                     ),
                     Criterion(

@@ -85,9 +85,7 @@ def _election(
     tie_broken_by: str | None = None
     if winner is not None and len(counts) > 1 and counts[0][1] == counts[1][1]:
         first, second = counts[0][0], counts[1][0]
-        tie_broken_by = next(
-            n for n in chain if tie_key(first, n) != tie_key(second, n)
-        )
+        tie_broken_by = next(n for n in chain if tie_key(first, n) != tie_key(second, n))
     return Election(
         question=question,
         counts=counts,
@@ -137,20 +135,36 @@ def tally(
     )
 
     acclaim = _election(
-        rules, "acclaim", (b.acclaim for b in ballots), by_unit, lot,
-        share=vote.acclaim_threshold, quorum_note=quorum_note,
+        rules,
+        "acclaim",
+        (b.acclaim for b in ballots),
+        by_unit,
+        lot,
+        share=vote.acclaim_threshold,
+        quorum_note=quorum_note,
     )
     if vote.acclaim_must_be_top and ranking:
         acclaim = _acclaim_must_be_top(acclaim, ranking)
     leader = _election(
-        rules, "leader", (b.leader for b in ballots), by_unit, lot,
-        share=vote.leader_threshold, quorum_note=quorum_note,
+        rules,
+        "leader",
+        (b.leader for b in ballots),
+        by_unit,
+        lot,
+        share=vote.leader_threshold,
+        quorum_note=quorum_note,
     )
     # The elected leader cannot also be deputy, so votes for it as deputy are set aside rather
     # than letting it win both and leaving the deputy post empty.
     deputy = _election(
-        rules, "deputy", (b.deputy for b in ballots), by_unit, lot,
-        share=vote.leader_threshold, quorum_note=quorum_note, exclude=leader.winner,
+        rules,
+        "deputy",
+        (b.deputy for b in ballots),
+        by_unit,
+        lot,
+        share=vote.leader_threshold,
+        quorum_note=quorum_note,
+        exclude=leader.winner,
     )
 
     title_required = required(vote.title_threshold, members)

@@ -31,10 +31,16 @@ def bind_run(campaign_id: int) -> str:
         view = load_campaign(session, campaign_id)
         if view.campaign.flow_run_id is None and flow_run_id is not None:
             view.campaign.flow_run_id = flow_run_id
-            audit.record(session, actor=None, action="campaign.bind", campaign_id=view.id,
-                         entity="campaign", entity_id=view.id,
-                         after={"flow_run_id": str(flow_run_id)},
-                         key=f"campaign.bind:{view.id}")
+            audit.record(
+                session,
+                actor=None,
+                action="campaign.bind",
+                campaign_id=view.id,
+                entity="campaign",
+                entity_id=view.id,
+                after={"flow_run_id": str(flow_run_id)},
+                key=f"campaign.bind:{view.id}",
+            )
         if view.campaign.status != CampaignStatus.COMPLETED:
             view.campaign.status = CampaignStatus.RUNNING
         view.campaign.updated_at = utcnow()

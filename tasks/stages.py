@@ -28,7 +28,8 @@ def _close(campaign_id: int, stage_run_id: int, verdict: Verdict, point: str) ->
         run = session.get(StageRun, stage_run_id)
         assert run is not None
         close_stage(session, view, run, verdict)
-    maybe_fail(point)
+        scope = str(view.year)
+    maybe_fail(point, scope)
     with session_scope() as session:
         return {u.code: u.name for u in load_campaign(session, campaign_id).members}
 
@@ -36,8 +37,9 @@ def _close(campaign_id: int, stage_run_id: int, verdict: Verdict, point: str) ->
 def _document(campaign_id: int, kind: str) -> str | None:
     with session_scope() as session:
         doc = session.exec(
-            select(Document).where(Document.campaign_id == campaign_id, Document.kind == kind,
-                                   Document.fmt == "md").order_by(Document.id.desc())  # type: ignore[union-attr]
+            select(Document)
+            .where(Document.campaign_id == campaign_id, Document.kind == kind, Document.fmt == "md")
+            .order_by(Document.id.desc())  # type: ignore[union-attr]
         ).first()
         return doc.content if doc else None
 
@@ -48,9 +50,13 @@ def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict)
     with session_scope() as session:
         result = closed_result(session, campaign_id, Stage.SELF_ASSESSMENT) or {}
     missing = ", ".join(result.get("missing", [])) or "không"
-    artifacts.document(campaign_id, "tu-cham", f"Đã nộp: {len(result.get('submitted', []))} "
-                       f"đơn vị. Không nộp (không đủ điều kiện xét danh hiệu): {missing}.",
-                       "Kết quả giai đoạn tự chấm điểm")
+    artifacts.document(
+        campaign_id,
+        "tu-cham",
+        f"Đã nộp: {len(result.get('submitted', []))} "
+        f"đơn vị. Không nộp (không đủ điều kiện xét danh hiệu): {missing}.",
+        "Kết quả giai đoạn tự chấm điểm",
+    )
 
 
 @task(name="Giai đoạn 2 · Chấm chéo", **RETRIES)  # type: ignore[call-overload]
@@ -81,8 +87,10 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Non
         result = run.result_json if run and run.result_json else {}
         outcome = outcome_of(session, campaign_id)
     if result.get("returned_to"):
-        text = (f"Ban Giám đốc **trả lại** giai đoạn `{result['returned_to']}`. "
-                f"Lý do: {result.get('reason', '')}")
+        text = (
+            f"Ban Giám đốc **trả lại** giai đoạn `{result['returned_to']}`. "
+            f"Lý do: {result.get('reason', '')}"
+        )
     else:
         assert outcome is not None
         lines = [f"- {names[u]}: {t}" for u, t in sorted(outcome["titles"].items())]

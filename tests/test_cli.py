@@ -57,8 +57,13 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             load_sample(s)
         if name == "campaign":
             with session_scope(engine) as s:
-                _, started = start_cycle(s, actor=get_actor(s, "quantri"), year=2019,
-                                         movement_code="VANTQ", cluster_codes=["CTD4"])
+                _, started = start_cycle(
+                    s,
+                    actor=get_actor(s, "quantri"),
+                    year=2019,
+                    movement_code="VANTQ",
+                    cluster_codes=["CTD4"],
+                )
             with session_scope(engine) as s:
                 plan_step(s, started[0].campaign_id)
         engine.dispose()  # the last connection checkpoints the WAL into the file
@@ -108,8 +113,12 @@ def advance(cid: int, to: Stage | None) -> None:
             continue
         with session_scope() as s:
             if step.stage == Stage.APPROVAL:
-                decisions.decide(s, actor=get_actor(s, "bgd.phogiamdoc"), campaign_id=cid,
-                                 outcome=decisions.Outcome.APPROVE)
+                decisions.decide(
+                    s,
+                    actor=get_actor(s, "bgd.phogiamdoc"),
+                    campaign_id=cid,
+                    outcome=decisions.Outcome.APPROVE,
+                )
             else:
                 act(s, cid, script)
         assert step.wait_id is not None
@@ -159,9 +168,20 @@ def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Res
 
 
 def test_every_command_has_help(runner: CliRunner) -> None:
-    for cmd in (["init"], ["cycle", "start"], ["cycle", "rules"], ["status"], ["pending"],
-                ["submit", "self-assessment"], ["submit", "review"], ["submit", "ballot"],
-                ["return"], ["confirm"], ["decide"], ["report"]):
+    for cmd in (
+        ["init"],
+        ["cycle", "start"],
+        ["cycle", "rules"],
+        ["status"],
+        ["pending"],
+        ["submit", "self-assessment"],
+        ["submit", "review"],
+        ["submit", "ballot"],
+        ["return"],
+        ["confirm"],
+        ["decide"],
+        ["report"],
+    ):
         result = invoke(runner, *cmd, "--help")
         assert result.exit_code == 0, (cmd, result.output)
 
@@ -210,8 +230,19 @@ def test_cycle_start_checks_then_triggers(
     rules = write(tmp_path, "rules.json", default_rules().model_dump(mode="json"))
     before = counts()
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        result = invoke(runner, "cycle", "start", "--year", 2019, "--cluster", "CTD4",
-                        "--actor", "quantri", "--rules", rules)
+        result = invoke(
+            runner,
+            "cycle",
+            "start",
+            "--year",
+            2019,
+            "--cluster",
+            "CTD4",
+            "--actor",
+            "quantri",
+            "--rules",
+            rules,
+        )
     assert result.exit_code == 0, result.output
     assert counts() == before  # the flow starts the cycle; the command only checks
     assert sent["parameters"]["clusters"] == ["CTD4"]
@@ -224,13 +255,18 @@ def test_cycle_start_checks_then_triggers(
 def test_cycle_start_refusals(runner: CliRunner, sample_db: str, tmp_path: Path) -> None:
     base = ["cycle", "start", "--year", 2019, "--cluster", "CTD4"]
     refused(runner, [*base, "--actor", "canbo.ptm"], 4, "Quản trị hệ thống")
-    refused(runner, [*base, "--actor", "quantri", "--cluster", "CTD99"], 2,
-            "trường clusters", "CTD99")
+    refused(
+        runner, [*base, "--actor", "quantri", "--cluster", "CTD99"], 2, "trường clusters", "CTD99"
+    )
     refused(runner, [*base, "--actor", "quantri", "--movement", "KHAC"], 2, "trường movement")
     bad = default_rules().model_dump(mode="json")
     bad["scheme"]["groups"][0]["criteria"][0]["max_points"] = "-1"
-    refused(runner, [*base, "--actor", "quantri", "--rules", write(tmp_path, "r.yaml", bad)], 2,
-            "trường rules.scheme.groups.0.criteria.0.max_points")
+    refused(
+        runner,
+        [*base, "--actor", "quantri", "--rules", write(tmp_path, "r.yaml", bad)],
+        2,
+        "trường rules.scheme.groups.0.criteria.0.max_points",
+    )
 
 
 def test_cycle_start_without_prefect_says_how_to_start_it(
@@ -240,8 +276,9 @@ def test_cycle_start_without_prefect_says_how_to_start_it(
 
     before = counts()
     with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
-        result = invoke(runner, "cycle", "start", "--year", 2019, "--cluster", "CTD4",
-                        "--actor", "quantri")
+        result = invoke(
+            runner, "cycle", "start", "--year", 2019, "--cluster", "CTD4", "--actor", "quantri"
+        )
     assert result.exit_code == 1
     assert "thidua server" in result.stderr and "thidua worker" in result.stderr
     assert counts() == before
@@ -251,10 +288,23 @@ def test_cycle_start_without_prefect_says_how_to_start_it(
 
 
 def test_self_assessment_accepted(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
-    data = {"scores": sheet(), "achievements": ACHIEVEMENTS,
-            "shortcomings": "Báo cáo định kỳ đôi khi còn chậm.", "evidence": ["báo-cáo.pdf"]}
-    result = invoke(runner, "submit", "self-assessment", "--campaign", campaign,
-                    "--actor", "canbo.ctt8", "--file", write(tmp_path, "tu-cham.yaml", data))
+    data = {
+        "scores": sheet(),
+        "achievements": ACHIEVEMENTS,
+        "shortcomings": "Báo cáo định kỳ đôi khi còn chậm.",
+        "evidence": ["báo-cáo.pdf"],
+    }
+    result = invoke(
+        runner,
+        "submit",
+        "self-assessment",
+        "--campaign",
+        campaign,
+        "--actor",
+        "canbo.ctt8",
+        "--file",
+        write(tmp_path, "tu-cham.yaml", data),
+    )
     assert result.exit_code == 0, result.output
     assert "Công ty Tháng Tám" in result.stdout
     with session_scope() as s:
@@ -265,8 +315,17 @@ def test_self_assessment_accepted(runner: CliRunner, campaign: int, tmp_path: Pa
 
 def test_self_assessment_json_file(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
     f = write(tmp_path, "tu-cham.json", {"scores": sheet(), "achievements": ACHIEVEMENTS})
-    result = invoke(runner, "submit", "self-assessment", "--campaign", campaign,
-                    "--actor", "canbo.ptm", "--file", f)
+    result = invoke(
+        runner,
+        "submit",
+        "self-assessment",
+        "--campaign",
+        campaign,
+        "--actor",
+        "canbo.ptm",
+        "--file",
+        f,
+    )
     assert result.exit_code == 0, result.output
     assert counts()["selfassessment"] == 1
 
@@ -282,12 +341,19 @@ def test_self_assessment_json_file(runner: CliRunner, campaign: int, tmp_path: P
     ids=["over-max", "unknown-criterion", "not-a-number", "missing-criterion"],
 )
 def test_self_assessment_refused_scores(
-    runner: CliRunner, campaign: int, tmp_path: Path,
-    content: Callable[[dict[str, str]], dict[str, str]], needles: tuple[str, ...],
+    runner: CliRunner,
+    campaign: int,
+    tmp_path: Path,
+    content: Callable[[dict[str, str]], dict[str, str]],
+    needles: tuple[str, ...],
 ) -> None:
     f = write(tmp_path, "tu-cham.yaml", {"scores": content(sheet())})
-    refused(runner, ["submit", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm",
-                     "--file", f], 2, *needles)
+    refused(
+        runner,
+        ["submit", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm", "--file", f],
+        2,
+        *needles,
+    )
 
 
 @pytest.mark.parametrize(
@@ -304,13 +370,40 @@ def test_self_assessment_refused_scores(
 def test_bad_files_refused(
     runner: CliRunner, campaign: int, tmp_path: Path, name: str, text: str, needle: str
 ) -> None:
-    refused(runner, ["submit", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm",
-                     "--file", write(tmp_path, name, text)], 2, needle)
+    refused(
+        runner,
+        [
+            "submit",
+            "self-assessment",
+            "--campaign",
+            campaign,
+            "--actor",
+            "canbo.ptm",
+            "--file",
+            write(tmp_path, name, text),
+        ],
+        2,
+        needle,
+    )
 
 
 def test_missing_file_refused(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
-    refused(runner, ["submit", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm",
-                     "--file", tmp_path / "khong-co.yaml"], 2, "trường file", "không tìm thấy")
+    refused(
+        runner,
+        [
+            "submit",
+            "self-assessment",
+            "--campaign",
+            campaign,
+            "--actor",
+            "canbo.ptm",
+            "--file",
+            tmp_path / "khong-co.yaml",
+        ],
+        2,
+        "trường file",
+        "không tìm thấy",
+    )
 
 
 def test_refused_by_role_and_stage(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
@@ -321,14 +414,23 @@ def test_refused_by_role_and_stage(runner: CliRunner, campaign: int, tmp_path: P
     refused(runner, ["confirm", *c, "--actor", "canbo.ptm"], 4, "canbo.ptm", "không có quyền")
     refused(runner, ["confirm", *c, "--actor", "chihuy.ptccb"], 4, "không thuộc đơn vị Cụm trưởng")
     # a ballot while the campaign is in self-assessment
-    refused(runner, ["submit", "ballot", *c, "--actor", "canbo.ptm", "--file", ballot], 5,
-            "Tự chấm điểm")
+    refused(
+        runner,
+        ["submit", "ballot", *c, "--actor", "canbo.ptm", "--file", ballot],
+        5,
+        "Tự chấm điểm",
+    )
     # a commander is not an officer; an unknown user is nobody
     refused(runner, ["submit", "self-assessment", *c, "--actor", "chihuy.ptm", "--file", good], 4)
-    refused(runner, ["submit", "self-assessment", *c, "--actor", "ai.do", "--file", good], 3,
-            "ai.do")
-    refused(runner, ["submit", "self-assessment", "--campaign", 99, "--actor", "canbo.ptm",
-                     "--file", good], 3, "#99")
+    refused(
+        runner, ["submit", "self-assessment", *c, "--actor", "ai.do", "--file", good], 3, "ai.do"
+    )
+    refused(
+        runner,
+        ["submit", "self-assessment", "--campaign", 99, "--actor", "canbo.ptm", "--file", good],
+        3,
+        "#99",
+    )
     # the directorate decides only at the approval stage
     refused(runner, ["decide", *c, "--actor", "bgd.phogiamdoc", "approve"], 5)
 
@@ -340,31 +442,75 @@ def test_officer_of_a_unit_outside_the_cluster(
         unit = Unit(code="PC06", name="Phòng Cảnh sát quản lý hành chính")
         s.add(unit)
         s.flush()
-        s.add(Actor(username="canbo.pc06", full_name="Cán bộ PC06", role=Role.UNIT_OFFICER,
-                    unit_id=unit.id))
-    refused(runner, ["submit", "self-assessment", "--campaign", campaign, "--actor", "canbo.pc06",
-                     "--file", write(tmp_path, "t.yaml", {"scores": sheet()})], 4,
-            "không thuộc đơn vị thành viên")
+        s.add(
+            Actor(
+                username="canbo.pc06",
+                full_name="Cán bộ PC06",
+                role=Role.UNIT_OFFICER,
+                unit_id=unit.id,
+            )
+        )
+    refused(
+        runner,
+        [
+            "submit",
+            "self-assessment",
+            "--campaign",
+            campaign,
+            "--actor",
+            "canbo.pc06",
+            "--file",
+            write(tmp_path, "t.yaml", {"scores": sheet()}),
+        ],
+        4,
+        "không thuộc đơn vị thành viên",
+    )
 
 
 def test_return_and_resubmit(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
     f = write(tmp_path, "t.yaml", {"scores": sheet(), "achievements": ACHIEVEMENTS})
     c = ["--campaign", campaign]
-    assert invoke(runner, "submit", "self-assessment", *c, "--actor", "canbo.bantd",
-                  "--file", f).exit_code == 0
+    assert (
+        invoke(
+            runner, "submit", "self-assessment", *c, "--actor", "canbo.bantd", "--file", f
+        ).exit_code
+        == 0
+    )
     changed = write(tmp_path, "t2.yaml", {"scores": sheet(0.85)})
-    refused(runner, ["submit", "self-assessment", *c, "--actor", "canbo.bantd",
-                     "--file", changed], 6, "đã nộp")
-    refused(runner, ["return", *c, "--actor", "chihuy.ptm", "--unit", "BANTD", "--comment", " "],
-            2, "trường comment")
-    refused(runner, ["return", *c, "--actor", "chihuy.ptm", "--unit", "PHC", "--comment", "x"],
-            7, "Phòng Hậu cần")
-    back = invoke(runner, "return", *c, "--actor", "chihuy.ptm", "--unit", "BANTD",
-                  "--comment", "Thiếu minh chứng tiêu chí CM3")
+    refused(
+        runner,
+        ["submit", "self-assessment", *c, "--actor", "canbo.bantd", "--file", changed],
+        6,
+        "đã nộp",
+    )
+    refused(
+        runner,
+        ["return", *c, "--actor", "chihuy.ptm", "--unit", "BANTD", "--comment", " "],
+        2,
+        "trường comment",
+    )
+    refused(
+        runner,
+        ["return", *c, "--actor", "chihuy.ptm", "--unit", "PHC", "--comment", "x"],
+        7,
+        "Phòng Hậu cần",
+    )
+    back = invoke(
+        runner,
+        "return",
+        *c,
+        "--actor",
+        "chihuy.ptm",
+        "--unit",
+        "BANTD",
+        "--comment",
+        "Thiếu minh chứng tiêu chí CM3",
+    )
     assert back.exit_code == 0, back.output
     assert "Báo An ninh Thủ đô" in back.stdout
-    again = invoke(runner, "submit", "self-assessment", *c, "--actor", "canbo.bantd",
-                   "--file", changed)
+    again = invoke(
+        runner, "submit", "self-assessment", *c, "--actor", "canbo.bantd", "--file", changed
+    )
     assert again.exit_code == 0, again.output
     assert "lần 2" in again.stdout
 
@@ -379,13 +525,27 @@ def test_peer_review(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
     def review(reviewee: str) -> dict[str, Any]:
         return {"reviewee": reviewee, "scores": sheet(0.88), "comment": "Hoàn thành tốt"}
 
-    refused(runner, ["submit", "review", *c, write(tmp_path, "a.yaml", review("PTM"))], 2,
-            "reviewee", "không được tự chấm chéo")
-    refused(runner, ["submit", "review", *c, write(tmp_path, "b.yaml", review("XYZ"))], 2,
-            "reviewee", "'XYZ' không phải đơn vị thành viên")
+    refused(
+        runner,
+        ["submit", "review", *c, write(tmp_path, "a.yaml", review("PTM"))],
+        2,
+        "reviewee",
+        "không được tự chấm chéo",
+    )
+    refused(
+        runner,
+        ["submit", "review", *c, write(tmp_path, "b.yaml", review("XYZ"))],
+        2,
+        "reviewee",
+        "'XYZ' không phải đơn vị thành viên",
+    )
     two = {"reviews": [review("PHC"), {**review("PTC"), "scores": {**sheet(), "HC1": "9"}}]}
-    refused(runner, ["submit", "review", *c, write(tmp_path, "c.yaml", two)], 2,
-            "trường reviews[1].scores.HC1")  # the good first review is not kept either
+    refused(
+        runner,
+        ["submit", "review", *c, write(tmp_path, "c.yaml", two)],
+        2,
+        "trường reviews[1].scores.HC1",
+    )  # the good first review is not kept either
     ok = invoke(runner, "submit", "review", *c, write(tmp_path, "d.yaml", review("PHC")))
     assert ok.exit_code == 0, ok.output
     assert "Phòng Hậu cần" in ok.stdout
@@ -396,8 +556,13 @@ def test_vote(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
     advance(campaign, Stage.VOTE)
     ballot = write(tmp_path, "phieu.yaml", {"leader": "PTCCB", "deputy": "PTC"})
     c = ["--campaign", campaign, "--actor", "canbo.ptm", "--file"]
-    refused(runner, ["submit", "ballot", *c, write(tmp_path, "x.yaml", {"leader": "PTM"})], 2,
-            "trường ballot.leader", "chính đơn vị mình")
+    refused(
+        runner,
+        ["submit", "ballot", *c, write(tmp_path, "x.yaml", {"leader": "PTM"})],
+        2,
+        "trường ballot.leader",
+        "chính đơn vị mình",
+    )
     first = invoke(runner, "submit", "ballot", *c, ballot)
     assert first.exit_code == 0, first.output
     assert "PTCCB" not in first.output and "Tổ chức cán bộ" not in first.output  # never echoed
@@ -438,30 +603,67 @@ def test_confirm_records_even_when_prefect_is_down(
 
 
 def test_confirm_not_ready(runner: CliRunner, campaign: int) -> None:
-    refused(runner, ["confirm", "--campaign", campaign, "--actor", "chihuy.ptm"], 7,
-            "Công ty Tháng Tám")
+    refused(
+        runner, ["confirm", "--campaign", campaign, "--actor", "chihuy.ptm"], 7, "Công ty Tháng Tám"
+    )
 
 
 def test_approval_stage(runner: CliRunner, campaign: int, tmp_path: Path) -> None:
     advance(campaign, Stage.APPROVAL)
     # the vote is closed: a late ballot is refused
     ballot = write(tmp_path, "phieu.yaml", {"leader": "PTCCB"})
-    refused(runner, ["submit", "ballot", "--campaign", campaign, "--actor", "canbo.tthl",
-                     "--file", ballot], 5, "Ban Giám đốc phê duyệt")
+    refused(
+        runner,
+        ["submit", "ballot", "--campaign", campaign, "--actor", "canbo.tthl", "--file", ballot],
+        5,
+        "Ban Giám đốc phê duyệt",
+    )
     c = ["decide", "--campaign", campaign]
     refused(runner, [*c, "--actor", "canbo.ptm", "approve"], 4, "Ban Giám đốc")
-    refused(runner, [*c, "--actor", "bgd.phogiamdoc", "amend", "--amend", "PTM="], 2,
-            "trường reason")
-    refused(runner, [*c, "--actor", "bgd.phogiamdoc", "amend", "--reason", "Điều chỉnh",
-                     "--amend", "PTM=Danh hiệu lạ"], 2, "trường amendments.PTM")
-    refused(runner, [*c, "--actor", "bgd.phogiamdoc", "amend", "--reason", "Điều chỉnh",
-                     "--amend", "PTM"], 2, "trường amend[0]")
-    refused(runner, [*c, "--actor", "bgd.phogiamdoc", "return", "--reason", "Chấm lại"], 2,
-            "trường return_to")
-    refused(runner, [*c, "--actor", "bgd.phogiamdoc", "approve", "--amend", "PTM="], 2,
-            "trường amend")
-    ok = invoke(runner, *c, "--actor", "bgd.phogiamdoc", "amend", "--reason",
-                "Phòng Tham mưu chưa đủ tiêu chuẩn", "--amend", "PTM=")
+    refused(
+        runner, [*c, "--actor", "bgd.phogiamdoc", "amend", "--amend", "PTM="], 2, "trường reason"
+    )
+    refused(
+        runner,
+        [
+            *c,
+            "--actor",
+            "bgd.phogiamdoc",
+            "amend",
+            "--reason",
+            "Điều chỉnh",
+            "--amend",
+            "PTM=Danh hiệu lạ",
+        ],
+        2,
+        "trường amendments.PTM",
+    )
+    refused(
+        runner,
+        [*c, "--actor", "bgd.phogiamdoc", "amend", "--reason", "Điều chỉnh", "--amend", "PTM"],
+        2,
+        "trường amend[0]",
+    )
+    refused(
+        runner,
+        [*c, "--actor", "bgd.phogiamdoc", "return", "--reason", "Chấm lại"],
+        2,
+        "trường return_to",
+    )
+    refused(
+        runner, [*c, "--actor", "bgd.phogiamdoc", "approve", "--amend", "PTM="], 2, "trường amend"
+    )
+    ok = invoke(
+        runner,
+        *c,
+        "--actor",
+        "bgd.phogiamdoc",
+        "amend",
+        "--reason",
+        "Phòng Tham mưu chưa đủ tiêu chuẩn",
+        "--amend",
+        "PTM=",
+    )
     assert ok.exit_code == 0, ok.output
     assert "điều chỉnh" in ok.stdout
     refused(runner, [*c, "--actor", "bgd.phogiamdoc", "approve"], 6, "đã quyết định")
@@ -509,8 +711,9 @@ def test_report_of_a_finished_campaign(runner: CliRunner, campaign: int) -> None
     key = data["documents"][0]
     doc = invoke(runner, "report", "--campaign", campaign, "--document", key)
     assert doc.exit_code == 0 and doc.stdout.strip()
-    refused(runner, ["report", "--campaign", campaign, "--document", "khong-co.md"], 3,
-            "khong-co.md")
+    refused(
+        runner, ["report", "--campaign", campaign, "--document", "khong-co.md"], 3, "khong-co.md"
+    )
 
 
 def test_uninitialised_database(runner: CliRunner, database_url: str) -> None:

@@ -49,7 +49,8 @@ def demo_rules(self_assessment_seconds: int) -> dict[str, object]:
     rules = default_rules()
     deadlines = dict(rules.deadlines)
     deadlines[Stage.SELF_ASSESSMENT] = StageDeadline(
-        duration=timedelta(seconds=self_assessment_seconds))
+        duration=timedelta(seconds=self_assessment_seconds)
+    )
     return rules.model_copy(update={"deadlines": deadlines}).model_dump(mode="json")
 
 
@@ -72,7 +73,7 @@ def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPr
         server.stop()
 
 
-def _wait_for_deployments(names: list[str], timeout: float = 120) -> None:
+def wait_for_deployments(names: list[str], timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
@@ -80,7 +81,7 @@ def _wait_for_deployments(names: list[str], timeout: float = 120) -> None:
                 for name in names:
                     client.read_deployment_by_name(name)
                 return
-            except Exception:  # noqa: BLE001  (not registered yet: the worker is starting)
+            except Exception:
                 if time.monotonic() > deadline:
                     raise DemoError("worker chưa đăng ký deployments sau 120 giây") from None
                 time.sleep(0.5)
@@ -92,10 +93,14 @@ def _directorate_answers(state: CampaignState) -> bool:
     run = orchestration.read_run(state.flow_run_id)
     if run is None or run.state is None or not run.state.is_paused():
         return False
-    resume_flow_run(state.flow_run_id, run_input={
-        "actor": DIRECTORATE[0], "action": DirectorateAction.APPROVE.value,
-        "reason": "Kết quả bình xét đúng quy trình, đúng tiêu chí.",
-    })
+    resume_flow_run(
+        state.flow_run_id,
+        run_input={
+            "actor": DIRECTORATE[0],
+            "action": DirectorateAction.APPROVE.value,
+            "reason": "Kết quả bình xét đúng quy trình, đúng tiêu chí.",
+        },
+    )
     return True
 
 
@@ -105,15 +110,24 @@ def _fail_on_broken_runs(states: list[CampaignState]) -> None:
             continue
         run = orchestration.read_run(s.flow_run_id)
         if run and run.state and run.state.is_final() and not run.state.is_completed():
-            raise DemoError(f"lượt chạy {s.name} dừng ở trạng thái {run.state.name}: "
-                            f"{run.state.message}")
+            raise DemoError(
+                f"lượt chạy {s.name} dừng ở trạng thái {run.state.name}: {run.state.message}"
+            )
 
 
 def drive(
-    campaign_ids: list[int], script: Script, on_change: Callable[[list[CampaignState]], None],
-    log: Callable[[str], None], timeout: float = 900,
+    campaign_ids: list[int],
+    script: Script,
+    on_change: Callable[[list[CampaignState]], None],
+    log: Callable[[str], None],
+    timeout: float = 900,
+    directorate: Callable[[CampaignState], bool] | None = None,
 ) -> None:
-    """Act for every participant whenever a campaign waits, until all campaigns complete."""
+    """Act for every participant whenever a campaign waits, until all campaigns complete.
+
+    `directorate` decides a waiting approval (True once it has); by default it approves on the
+    run's form."""
+    directorate = directorate or _directorate_answers
     deadline = time.monotonic() + timeout
     decided: set[tuple[int, int | None]] = set()
     while time.monotonic() < deadline:
@@ -127,7 +141,7 @@ def drive(
             if s.status != CampaignStatus.WAITING:
                 continue
             if s.stage == Stage.APPROVAL:
-                if (s.campaign_id, s.attempt) not in decided and _directorate_answers(s):
+                if (s.campaign_id, s.attempt) not in decided and directorate(s):
                     decided.add((s.campaign_id, s.attempt))
                     log(f"{s.name}: Ban Giám đốc phê duyệt trên biểu mẫu của lượt chạy")
                 continue
@@ -154,25 +168,36 @@ def wait_runs_final(flow_run_ids: list[UUID], timeout: float = 120) -> None:
 
 
 def run_cycle(
-    *, script: Script, log: Callable[[str], None],
-    on_change: Callable[[list[CampaignState]], None], self_assessment_seconds: int = 30,
-    clusters: list[str] | None = None, year: int = YEAR,
+    *,
+    script: Script,
+    log: Callable[[str], None],
+    on_change: Callable[[list[CampaignState]], None],
+    self_assessment_seconds: int = 30,
+    clusters: list[str] | None = None,
+    year: int = YEAR,
+    directorate: Callable[[CampaignState], bool] | None = None,
 ) -> tuple[list[int], list[UUID]]:
     """Trigger the yearly cycle deployment and drive it to the end; needs a worker running."""
     settings = get_settings()
-    _wait_for_deployments([settings.cycle_deployment, settings.campaign_deployment])
+    wait_for_deployments([settings.cycle_deployment, settings.campaign_deployment])
     cycle_run = run_deployment(
         settings.cycle_deployment,
-        parameters={"year": year, "clusters": clusters or [CLUSTER[0]], "movement": MOVEMENT[0],
-                    "admin": ADMIN[0], "rules": demo_rules(self_assessment_seconds)},
-        timeout=0, as_subflow=False,
+        parameters={
+            "year": year,
+            "clusters": clusters or [CLUSTER[0]],
+            "movement": MOVEMENT[0],
+            "admin": ADMIN[0],
+            "rules": demo_rules(self_assessment_seconds),
+        },
+        timeout=0,
+        as_subflow=False,
     )
     log(f"Quản trị viên bắt đầu chu kỳ thi đua {year}: {cycle_run.name}")
     wait_runs_final([cycle_run.id], timeout=300)
     with session_scope() as session:
         states = status(session, year=year)
     campaign_ids = [s.campaign_id for s in states]
-    drive(campaign_ids, script, on_change, log)
+    drive(campaign_ids, script, on_change, log, directorate=directorate)
     with session_scope() as session:
         fids = [s.flow_run_id for s in status(session, year=year) if s.flow_run_id]
     wait_runs_final(fids)

@@ -1,12 +1,12 @@
 """The exceptions a thidua command raises. The CLI turns each into a message and an exit code.
 
-    ThiduaError
-    ├── InvalidInput      a field of the input breaks a rule (names the field and the reason)
-    ├── NotFound          an actor, unit, cycle or campaign does not exist
-    ├── Forbidden         the actor may not do this (role, unit, cluster)
-    ├── WrongStage        the campaign is not in the stage the action belongs to, or it is closed
-    ├── Conflict          the action was already done (a second ballot, a second review)
-    └── NotReady          the stage cannot move on yet: inputs are missing
+ThiduaError
+├── InvalidInput      a field of the input breaks a rule (names the field and the reason)
+├── NotFound          an actor, unit, cycle or campaign does not exist
+├── Forbidden         the actor may not do this (role, unit, cluster)
+├── WrongStage        the campaign is not in the stage the action belongs to, or it is closed
+├── Conflict          the action was already done (a second ballot, a second review)
+└── NotReady          the stage cannot move on yet: inputs are missing
 """
 
 from pydantic import ValidationError

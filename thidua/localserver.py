@@ -68,8 +68,14 @@ class Child:
 def _spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Child:
     log.parent.mkdir(parents=True, exist_ok=True)
     out = log.open("ab")
-    process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        args,
+        env=env,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     out.close()
     return Child(name, process, log)
 
@@ -86,16 +92,25 @@ class LocalPrefect:
 
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.update(PREFECT_API_URL=self.url, PREFECT_HOME=str(self.home),
-                   PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_URL=self.ui)
+        env.update(
+            PREFECT_API_URL=self.url,
+            PREFECT_HOME=str(self.home),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_UI_URL=self.ui,
+        )
         env.update(extra)
         return env
 
-    def start_worker(self, *, log: Path, sweep_seconds: int = 60, poll_seconds: int = 2,
-                     **extra_env: str) -> Child:
+    def start_worker(
+        self, *, log: Path, sweep_seconds: int = 60, poll_seconds: int = 2, **extra_env: str
+    ) -> Child:
         env = self.env(PREFECT_RUNNER_POLL_FREQUENCY=str(poll_seconds), **extra_env)
-        child = _spawn("worker", [sys.executable, "-m", "deployments.serve",
-                                  "--sweep-seconds", str(sweep_seconds)], env, log)
+        child = _spawn(
+            "worker",
+            [sys.executable, "-m", "deployments.serve", "--sweep-seconds", str(sweep_seconds)],
+            env,
+            log,
+        )
         self.children.append(child)
         return child
 
@@ -125,9 +140,12 @@ def start_server(home: Path, *, port: int = 4200, database_url: str | None = Non
     port = free_port(port)
     server = LocalPrefect(url=f"http://127.0.0.1:{port}/api", home=home.resolve())
     extra = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url} if database_url else {}
-    child = _spawn("server", [_bin("prefect"), "server", "start", "--host", "127.0.0.1",
-                              "--port", str(port)],
-                   server.env(**extra), server.home / "server.log")
+    child = _spawn(
+        "server",
+        [_bin("prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        server.env(**extra),
+        server.home / "server.log",
+    )
     server.children.append(child)
     try:
         wait_healthy(server.url, child=child)

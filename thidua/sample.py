@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models import Actor, Cluster, Membership, MemberRole, Movement, Role, TitleHistory, Unit
+from models import Actor, Cluster, MemberRole, Membership, Movement, Role, TitleHistory, Unit
 
 BODY = "Công an thành phố Hà Nội"
 CLUSTER = ("CTD4", "Cụm thi đua số 4")
@@ -79,13 +79,25 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
         unit = get_or_add(Unit, {"code": code}, name=name)
         assert isinstance(unit, Unit)
         role = {LEADER_2019: MemberRole.LEADER, DEPUTY_2019: MemberRole.DEPUTY}.get(
-            code, MemberRole.MEMBER)
-        get_or_add(Membership, {"cluster_id": cluster.id, "unit_id": unit.id, "year": year},
-                   role=role)
-        get_or_add(Actor, {"username": officer_username(code)},
-                   full_name=f"Cán bộ thi đua {name}", role=Role.UNIT_OFFICER, unit_id=unit.id)
-        get_or_add(Actor, {"username": commander_username(code)},
-                   full_name=f"Chỉ huy {name}", role=Role.CLUSTER_LEADER, unit_id=unit.id)
+            code, MemberRole.MEMBER
+        )
+        get_or_add(
+            Membership, {"cluster_id": cluster.id, "unit_id": unit.id, "year": year}, role=role
+        )
+        get_or_add(
+            Actor,
+            {"username": officer_username(code)},
+            full_name=f"Cán bộ thi đua {name}",
+            role=Role.UNIT_OFFICER,
+            unit_id=unit.id,
+        )
+        get_or_add(
+            Actor,
+            {"username": commander_username(code)},
+            full_name=f"Chỉ huy {name}",
+            role=Role.CLUSTER_LEADER,
+            unit_id=unit.id,
+        )
         actors += 2
     for code, title in HISTORY_2018:
         unit = session.exec(select(Unit).where(Unit.code == code)).one()

@@ -22,7 +22,9 @@ class Settings(BaseSettings):
         default="", description="SQLAlchemy URL; empty means a SQLite file in `home`."
     )
     timezone: str = "Asia/Ho_Chi_Minh"
-    locality: str = Field(default="Hà Nội", description="Place printed on the date line of documents.")
+    locality: str = Field(
+        default="Hà Nội", description="Place printed on the date line of documents."
+    )
     prefect_port: int = Field(default=4200, ge=1024, le=65535)
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"

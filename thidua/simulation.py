@@ -14,13 +14,13 @@ from rules.defaults import example_scores
 from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.errors import Conflict, NotReady
+from thidua.sample import commander_username, officer_username
 from thidua.services import decisions, submissions
 from thidua.services.context import CampaignView, get_actor, load_campaign, open_stage_run
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.progress import progress
 from thidua.services.results import ranking_of
 from thidua.services.submissions import latest_assessment
-from thidua.sample import commander_username, officer_username
 
 ACHIEVEMENTS = (
     "Hoàn thành xuất sắc các chỉ tiêu công tác năm; tham mưu kịp thời cho Ban Giám đốc "
@@ -72,13 +72,17 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             if m.unit == script.late_unit:
                 continue
             submissions.submit_self_assessment(
-                session, actor=_officer(session, m.unit), campaign_id=view.id,
+                session,
+                actor=_officer(session, m.unit),
+                campaign_id=view.id,
                 data=SelfAssessmentInput(
-                    scores=example_scores(view.rules.scheme,
-                                          script.self_quality(view.id, m.unit)),
-                    achievements=ACHIEVEMENTS, shortcomings=SHORTCOMINGS,
-                    evidence=[f"bao-cao-tong-ket-{view.year}-{m.unit.lower()}.pdf"]),
-                via="simulation")
+                    scores=example_scores(view.rules.scheme, script.self_quality(view.id, m.unit)),
+                    achievements=ACHIEVEMENTS,
+                    shortcomings=SHORTCOMINGS,
+                    evidence=[f"bao-cao-tong-ket-{view.year}-{m.unit.lower()}.pdf"],
+                ),
+                via="simulation",
+            )
             done.append(f"{m.name} nộp bản tự chấm")
         if script.returned_unit and view.id not in script.returned:
             unit = view.unit(script.returned_unit)
@@ -86,9 +90,13 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             sa = latest_assessment(session, run.id, unit.id)
             if sa is not None and sa.status == "submitted":
                 submissions.return_self_assessment(
-                    session, actor=_leader(session, view), campaign_id=view.id,
-                    unit_code=unit.code, via="simulation",
-                    comment="Thiếu minh chứng cho tiêu chí tham mưu; đề nghị bổ sung và chấm lại.")
+                    session,
+                    actor=_leader(session, view),
+                    campaign_id=view.id,
+                    unit_code=unit.code,
+                    via="simulation",
+                    comment="Thiếu minh chứng cho tiêu chí tham mưu; đề nghị bổ sung và chấm lại.",
+                )
                 script.returned.add(view.id)
                 done.append(f"Cụm trưởng trả lại bản tự chấm của {unit.name}")
     elif run.stage == Stage.PEER_REVIEW:
@@ -97,24 +105,40 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             reviews = [
                 ReviewInput(
                     reviewee=code,
-                    scores=example_scores(view.rules.scheme,
-                                          script.peer_quality(view.id, m.unit, code)),
-                    comment=f"{view.unit(code).name} hoàn thành tốt nhiệm vụ được giao.")
+                    scores=example_scores(
+                        view.rules.scheme, script.peer_quality(view.id, m.unit, code)
+                    ),
+                    comment=f"{view.unit(code).name} hoàn thành tốt nhiệm vụ được giao.",
+                )
                 for code in todo
             ]
-            submissions.submit_reviews(session, actor=_officer(session, m.unit),
-                                       campaign_id=view.id, reviews=reviews, via="simulation")
+            submissions.submit_reviews(
+                session,
+                actor=_officer(session, m.unit),
+                campaign_id=view.id,
+                reviews=reviews,
+                via="simulation",
+            )
             done.append(f"{m.name} chấm chéo {len(todo)} đơn vị")
     elif run.stage == Stage.VOTE:
         for m in state.missing:
-            submissions.cast_ballot(session, actor=_officer(session, m.unit), campaign_id=view.id,
-                                    ballot=ballot_for(session, view, m.unit, script),
-                                    via="simulation")
+            submissions.cast_ballot(
+                session,
+                actor=_officer(session, m.unit),
+                campaign_id=view.id,
+                ballot=ballot_for(session, view, m.unit, script),
+                via="simulation",
+            )
             done.append(f"{m.name} bỏ phiếu")
     if run.stage in decisions.CONFIRMABLE and not done and not run.confirmed_by:
         try:
-            decisions.confirm_stage(session, actor=_leader(session, view), campaign_id=view.id,
-                                    stage=run.stage, via="simulation")
+            decisions.confirm_stage(
+                session,
+                actor=_leader(session, view),
+                campaign_id=view.id,
+                stage=run.stage,
+                via="simulation",
+            )
             done.append(f"Cụm trưởng xác nhận giai đoạn '{run.stage.label}'")
         except (NotReady, Conflict):
             pass  # inputs still missing: the stage waits for its deadline
@@ -140,6 +164,6 @@ def ballot_for(session: Session, view: CampaignView, voter: str, script: Script)
     deputy = prefer(script.preferred_deputy, *(c for c in (leader,) if c))
     titles = {r.unit: rng.random() > 0.05 for r in ranking if r.proposed_title}
     top = ranking[0].unit if ranking else None
-    return BallotContent(acclaim=top if top != voter else None, leader=leader, deputy=deputy,
-                         titles=titles)
-
+    return BallotContent(
+        acclaim=top if top != voter else None, leader=leader, deputy=deputy, titles=titles
+    )

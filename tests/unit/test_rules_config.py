@@ -78,9 +78,10 @@ def test_duplicate_codes_are_refused():
     assert "mã tiêu chí bị trùng: G" in refused(
         scheme(50, 50, codes=("G", "B"), group="G"), ScoringScheme
     )
-    bonus_clash = {**scheme(50, 50, codes=("A", "B")), "bonuses": [
-        {"code": "B", "name": "Thưởng", "max_points": 2}
-    ]}
+    bonus_clash = {
+        **scheme(50, 50, codes=("A", "B")),
+        "bonuses": [{"code": "B", "name": "Thưởng", "max_points": 2}],
+    }
     assert "mã tiêu chí bị trùng: B" in refused(bonus_clash, ScoringScheme)
 
 

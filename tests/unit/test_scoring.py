@@ -161,26 +161,56 @@ def test_consolidate_every_case_in_unit_order():
     assert got == [
         # 0.3·95 + 0.7·80.5 = 84.85; gap 14.5 > 10
         UnitScore(
-            unit="TM", self_total=D(95), peer_totals=(D(80), D(81)), peer_mean=D("80.50"),
-            consolidated=D("84.85"), gap=D("14.50"), gap_flagged=True, eligible=True,
+            unit="TM",
+            self_total=D(95),
+            peer_totals=(D(80), D(81)),
+            peer_mean=D("80.50"),
+            consolidated=D("84.85"),
+            gap=D("14.50"),
+            gap_flagged=True,
+            eligible=True,
         ),
         UnitScore(
-            unit="TCCB", self_total=D(90), peer_totals=(D(85), D(86), D(84)), peer_mean=D(85),
-            consolidated=D("86.50"), gap=D(5), gap_flagged=False, eligible=True,
+            unit="TCCB",
+            self_total=D(90),
+            peer_totals=(D(85), D(86), D(84)),
+            peer_mean=D(85),
+            consolidated=D("86.50"),
+            gap=D(5),
+            gap_flagged=False,
+            eligible=True,
         ),
         # no self-assessment: peers only, not eligible
         UnitScore(
-            unit="HC", self_total=None, peer_totals=(D(77), D(78)), peer_mean=D("77.50"),
-            consolidated=D("77.50"), gap=None, gap_flagged=False, eligible=False,
+            unit="HC",
+            self_total=None,
+            peer_totals=(D(77), D(78)),
+            peer_mean=D("77.50"),
+            consolidated=D("77.50"),
+            gap=None,
+            gap_flagged=False,
+            eligible=False,
         ),
         # not reviewed: its own total
         UnitScore(
-            unit="TC", self_total=D(80), peer_totals=(), peer_mean=None,
-            consolidated=D(80), gap=None, gap_flagged=False, eligible=True,
+            unit="TC",
+            self_total=D(80),
+            peer_totals=(),
+            peer_mean=None,
+            consolidated=D(80),
+            gap=None,
+            gap_flagged=False,
+            eligible=True,
         ),
         UnitScore(
-            unit="ANTD", self_total=D(70), peer_totals=(), peer_mean=None,
-            consolidated=D(70), gap=None, gap_flagged=False, eligible=True,
+            unit="ANTD",
+            self_total=D(70),
+            peer_totals=(),
+            peer_mean=None,
+            consolidated=D(70),
+            gap=None,
+            gap_flagged=False,
+            eligible=True,
         ),
     ]
 
@@ -188,8 +218,14 @@ def test_consolidate_every_case_in_unit_order():
 def test_consolidate_unit_with_nothing_scores_zero():
     assert consolidate(rules(), ["XDPT"], {}, {}) == [
         UnitScore(
-            unit="XDPT", self_total=None, peer_totals=(), peer_mean=None,
-            consolidated=D(0), gap=None, gap_flagged=False, eligible=False,
+            unit="XDPT",
+            self_total=None,
+            peer_totals=(),
+            peer_mean=None,
+            consolidated=D(0),
+            gap=None,
+            gap_flagged=False,
+            eligible=False,
         )
     ]
 

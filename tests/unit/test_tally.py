@@ -17,9 +17,16 @@ QT, TT = "Đơn vị Quyết thắng", "Đơn vị tiên tiến"
 
 # Cụm thi đua số 4 (2019), by self-assessed total.
 TOTALS = {
-    "TCCB": 96, "TC": 93, "TM": 91,  # Quyết thắng
-    "HC": 88, "ANTD": 85, "HL": 80, "XDPT": 78,  # tiên tiến
-    "CT8": 74, "TTRA": 72, "CTD": 70,  # no title
+    "TCCB": 96,
+    "TC": 93,
+    "TM": 91,  # Quyết thắng
+    "HC": 88,
+    "ANTD": 85,
+    "HL": 80,
+    "XDPT": 78,  # tiên tiến
+    "CT8": 74,
+    "TTRA": 72,
+    "CTD": 70,  # no title
 }
 MEMBERS = list(TOTALS)
 QUORUM_NOTE_6 = "Không đủ số phiếu tối thiểu theo quy định: cần 7, có 6 phiếu"
@@ -182,7 +189,10 @@ def test_full_vote():
 
 def test_quorum_not_met_elects_nobody_and_approves_nothing():
     ballots = make_ballots(
-        6, acclaim="TCCB " * 6, leader="TCCB " * 6, deputy="TC " * 6,
+        6,
+        acclaim="TCCB " * 6,
+        leader="TCCB " * 6,
+        deputy="TC " * 6,
         titles={u: "y" * 6 for u in ALL_YES},
     )
     assert tally(make_rules(), ballots, make_ranking()) == VoteResult(
@@ -329,4 +339,3 @@ def test_tally_refuses_ballots_the_ranking_does_not_know(ballot, field):
     with pytest.raises(RuleViolation) as e:
         tally(make_rules(), [BallotContent(), ballot], make_ranking())
     assert e.value.field == field
-

@@ -59,8 +59,7 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
     data = load_model(file, SelfAssessmentInput)
     with session_scope() as session:
         who = get_actor(session, actor)
-        sa = submissions.submit_self_assessment(
-            session, actor=who, campaign_id=campaign, data=data)
+        sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
         name = _unit_name(session, sa.unit_id)
     done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
 
@@ -77,7 +76,8 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     with session_scope() as session:
         who = get_actor(session, actor)
         written = submissions.submit_reviews(
-            session, actor=who, campaign_id=campaign, reviews=data.reviews)
+            session, actor=who, campaign_id=campaign, reviews=data.reviews
+        )
         name = _unit_name(session, who.unit_id)
         names = [_unit_name(session, r.reviewee_unit_id) for r in written]
     done(f"Đã nhận {len(written)} phiếu chấm chéo của {name}: {', '.join(names)}.")
@@ -97,8 +97,10 @@ def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
         who = get_actor(session, actor)
         submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
         name = _unit_name(session, who.unit_id)
-    done(f"Đã ghi nhận phiếu bầu kín của {name}. Nội dung phiếu được lưu tách khỏi danh sách "
-         "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào.")
+    done(
+        f"Đã ghi nhận phiếu bầu kín của {name}. Nội dung phiếu được lưu tách khỏi danh sách "
+        "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào."
+    )
 
 
 def return_cmd(
@@ -111,7 +113,8 @@ def return_cmd(
     with session_scope() as session:
         who = get_actor(session, actor)
         sa = submissions.return_self_assessment(
-            session, actor=who, campaign_id=campaign, unit_code=unit, comment=comment)
+            session, actor=who, campaign_id=campaign, unit_code=unit, comment=comment
+        )
         name = _unit_name(session, sa.unit_id)
     done(f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa: {comment}")
 
@@ -154,8 +157,14 @@ def decide(
     with session_scope() as session:
         who = get_actor(session, actor)
         decisions.decide(
-            session, actor=who, campaign_id=campaign, outcome=outcome, reason=reason,
-            amendments=amendments or None, return_to=Stage(to.value) if to else None)
+            session,
+            actor=who,
+            campaign_id=campaign,
+            outcome=outcome,
+            reason=reason,
+            amendments=amendments or None,
+            return_to=Stage(to.value) if to else None,
+        )
         view = load_campaign(session, campaign)
         name, flow_run_id = view.run_name, view.campaign.flow_run_id
     what = {

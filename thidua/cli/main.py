@@ -48,7 +48,9 @@ class _Group(TyperGroup):
             err.print(
                 f"Lỗi: không dùng được cơ sở dữ liệu ({_database_hint()}): {first}. "
                 "Nếu chưa khởi tạo, hãy chạy `thidua init`.",
-                style="red", markup=False, highlight=False,
+                style="red",
+                markup=False,
+                highlight=False,
             )
             raise typer.Exit(1) from None
 

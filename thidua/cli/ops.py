@@ -40,7 +40,8 @@ def _local_api() -> str:
         httpx.get(f"{url}/health", timeout=2).raise_for_status()
     except httpx.HTTPError:
         raise typer.BadParameter(
-            f"không có máy chủ Prefect ở {url}: chạy `thidua server` trước, hoặc đặt PREFECT_API_URL"
+            f"không có máy chủ Prefect ở {url}: chạy `thidua server` trước, "
+            "hoặc đặt PREFECT_API_URL"
         ) from None
     return url
 
@@ -88,9 +89,11 @@ def sweep() -> None:
 def demo(
     seed: Annotated[int, typer.Option(help="Hạt giống của người tham gia mô phỏng")] = 2019,
     self_assessment_seconds: Annotated[
-        int, typer.Option(help="Thời hạn giai đoạn tự chấm trong demo (giây)")] = 30,
+        int, typer.Option(help="Thời hạn giai đoạn tự chấm trong demo (giây)")
+    ] = 30,
     keep_running: Annotated[
-        bool, typer.Option(help="Giữ máy chủ Prefect chạy sau demo (Ctrl-C để dừng)")] = False,
+        bool, typer.Option(help="Giữ máy chủ Prefect chạy sau demo (Ctrl-C để dừng)")
+    ] = False,
 ) -> None:
     """Chạy trọn một chu kỳ của Cụm thi đua số 4 (dữ liệu mẫu) trên Prefect, có người tham gia
     mô phỏng: một bản tự chấm bị trả lại, một đơn vị trễ hạn."""
@@ -98,16 +101,21 @@ def demo(
     settings = get_settings()
     home = settings.home
     prepare_database(home)
-    console.print("[bold]thidua demo[/]: chu kỳ thi đua 2019 · Cụm thi đua số 4 · "
-                  "Vì an ninh Tổ quốc")
+    console.print(
+        "[bold]thidua demo[/]: chu kỳ thi đua 2019 · Cụm thi đua số 4 · Vì an ninh Tổ quốc"
+    )
     log = lambda m: console.print(f"  [dim]{m}[/]")  # noqa: E731
     try:
         with prefect_for_demo(home, log) as local:
             local.start_worker(log=home / "worker.log")
             log(f"Máy chủ Prefect: {local.ui}; worker đang phục vụ các deployment")
-            with Progress(TextColumn("{task.description}"), BarColumn(),
-                          TextColumn("{task.fields[stage]}"), TimeElapsedColumn(),
-                          console=console) as bar:
+            with Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TextColumn("{task.fields[stage]}"),
+                TimeElapsedColumn(),
+                console=console,
+            ) as bar:
                 tasks: dict[int, TaskID] = {}
 
                 def on_change(states: list[CampaignState]) -> None:
@@ -116,14 +124,23 @@ def demo(
                             tasks[s.campaign_id] = bar.add_task(s.name, total=len(Stage), stage="")
                         number = Stage(s.stage).number - 1
                         finished = s.status == "completed"
-                        label = "hoàn thành" if finished else (
-                            f"{number + 1}/5 {s.stage_label} ({s.received}/{s.expected})")
-                        bar.update(tasks[s.campaign_id],
-                                   completed=len(Stage) if finished else number, stage=label)
+                        label = (
+                            "hoàn thành"
+                            if finished
+                            else (f"{number + 1}/5 {s.stage_label} ({s.received}/{s.expected})")
+                        )
+                        bar.update(
+                            tasks[s.campaign_id],
+                            completed=len(Stage) if finished else number,
+                            stage=label,
+                        )
 
                 campaign_ids, run_ids = run_cycle(
-                    script=Script(seed=seed), log=log,
-                    on_change=on_change, self_assessment_seconds=self_assessment_seconds)
+                    script=Script(seed=seed),
+                    log=log,
+                    on_change=on_change,
+                    self_assessment_seconds=self_assessment_seconds,
+                )
             with session_scope() as session:
                 for cid in campaign_ids:
                     data = report(session, cid)
@@ -140,8 +157,10 @@ def demo(
         console.print(f"Lỗi: {exc}", style="red", markup=False)
         raise typer.Exit(1) from None
     if not keep_running:
-        note("Máy chủ Prefect đã dừng; các lượt chạy vẫn được lưu. Mở lại giao diện bằng "
-             "`thidua server` rồi vào đường dẫn ở trên.")
+        note(
+            "Máy chủ Prefect đã dừng; các lượt chạy vẫn được lưu. Mở lại giao diện bằng "
+            "`thidua server` rồi vào đường dẫn ở trên."
+        )
 
 
 def register(app: typer.Typer) -> None:

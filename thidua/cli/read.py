@@ -36,18 +36,36 @@ def status(
     if not states:
         out.print("Chưa có đợt bình xét nào" + (f" năm {year}." if year else "."))
         return
-    t = table("Các đợt bình xét", "Số", "Đợt bình xét", "Giai đoạn", "Trạng thái", "Hạn",
-              "Đã nhận", "Sẵn sàng")
+    t = table(
+        "Các đợt bình xét",
+        "Số",
+        "Đợt bình xét",
+        "Giai đoạn",
+        "Trạng thái",
+        "Hạn",
+        "Đã nhận",
+        "Sẵn sàng",
+    )
     for s in states:
         received = f"{s.received}/{s.expected}" if s.expected else "—"
-        t.add_row(str(s.campaign_id), s.name, s.stage_label, STATUS_LABELS.get(s.status, s.status),
-                  local_time(s.due_at), received,
-                  "—" if s.attempt is None else ("có" if s.ready else "chưa"))
+        t.add_row(
+            str(s.campaign_id),
+            s.name,
+            s.stage_label,
+            STATUS_LABELS.get(s.status, s.status),
+            local_time(s.due_at),
+            received,
+            "—" if s.attempt is None else ("có" if s.ready else "chưa"),
+        )
     out.print(t)
     for s in states:
         if s.missing:
-            out.print(f"\nCòn thiếu ở #{s.campaign_id} ({s.stage_label}):", style="bold",
-                      markup=False, highlight=False)
+            out.print(
+                f"\nCòn thiếu ở #{s.campaign_id} ({s.stage_label}):",
+                style="bold",
+                markup=False,
+                highlight=False,
+            )
             for m in s.missing:
                 out.print(f"  • {m['name']}: {m['what']}", markup=False, highlight=False)
 
@@ -77,8 +95,12 @@ def pending(
     # One block per item rather than a table: the command must stay on one line to be copied.
     out.print(f"Việc đang chờ {full_name}:", style="bold", markup=False)
     for p, row in zip(items, rows, strict=True):
-        out.print(f"\n#{p.campaign_id} {p.campaign} — {p.stage_label}", style="bold",
-                  markup=False, highlight=False)
+        out.print(
+            f"\n#{p.campaign_id} {p.campaign} — {p.stage_label}",
+            style="bold",
+            markup=False,
+            highlight=False,
+        )
         lines = [("Hạn", local_time(p.due_at)), ("Việc cần làm", p.what), ("Lệnh", p.command)]
         if row["ui_url"]:
             lines.append(("Prefect UI", row["ui_url"]))
@@ -98,8 +120,9 @@ def report(
     with session_scope() as session:
         if document is not None:
             load_campaign(session, campaign)
-            doc = session.exec(select(Document).where(
-                Document.campaign_id == campaign, Document.key == document)).first()
+            doc = session.exec(
+                select(Document).where(Document.campaign_id == campaign, Document.key == document)
+            ).first()
             if doc is None:
                 raise NotFound(f"Đợt bình xét #{campaign} không có tài liệu '{document}'")
             content = doc.content
@@ -114,4 +137,3 @@ def report(
         print_json(data)
         return
     views.print_report(data, stage_label)
-

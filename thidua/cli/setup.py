@@ -58,7 +58,8 @@ def _print_sample(session: Session) -> None:
     roles = {
         u.code: MEMBER_ROLE_LABELS.get(m.role, m.role)
         for m, u in session.exec(
-            select(Membership, Unit).join(Unit, col(Unit.id) == col(Membership.unit_id))
+            select(Membership, Unit)
+            .join(Unit, col(Unit.id) == col(Membership.unit_id))
             .where(Membership.year == YEAR)
         ).all()
     }
@@ -88,8 +89,10 @@ def rules_cmd(
     if as_json:
         print_json(data)
     else:
-        typer.echo(RULES_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False,
-                                                 width=100), nl=False)
+        typer.echo(
+            RULES_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100),
+            nl=False,
+        )
 
 
 class _DryRun(Exception):
@@ -105,8 +108,14 @@ def _check_start(
         with session_scope() as session:
             admin = get_actor(session, actor)
             require_role(admin, Role.ADMIN, "bắt đầu chu kỳ thi đua")
-            _, started = start_cycle(session, actor=admin, year=year, movement_code=movement,
-                                     cluster_codes=clusters, rules=rules)
+            _, started = start_cycle(
+                session,
+                actor=admin,
+                year=year,
+                movement_code=movement,
+                cluster_codes=clusters,
+                rules=rules,
+            )
             names = [s.run_name for s in started]
             raise _DryRun
     except _DryRun:
@@ -136,8 +145,11 @@ def start(
     rules = load_model(rules_file, CycleRules, prefix="rules") if rules_file else None
     names = _check_start(actor=actor, year=year, movement=movement, clusters=cluster, rules=rules)
     parameters: dict[str, Any] = {
-        "year": year, "clusters": list(dict.fromkeys(cluster)), "movement": movement,
-        "admin": actor, "rules": rules.model_dump(mode="json") if rules else None,
+        "year": year,
+        "clusters": list(dict.fromkeys(cluster)),
+        "movement": movement,
+        "admin": actor,
+        "rules": rules.model_dump(mode="json") if rules else None,
     }
     run = _trigger(parameters, wait=wait)
     from thidua.orchestration import ui_url
@@ -170,25 +182,35 @@ def _trigger(parameters: dict[str, Any], *, wait: bool) -> Any:
     api = PREFECT_API_URL.value()
     if not api:
         # Without an API URL Prefect would start a throwaway server with no UI and no workers.
-        err.print(_UNREACHABLE.format(where=" (chưa đặt PREFECT_API_URL)"), style="red",
-                  markup=False, highlight=False)
+        err.print(
+            _UNREACHABLE.format(where=" (chưa đặt PREFECT_API_URL)"),
+            style="red",
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(1)
     if not _reachable(api):
-        err.print(_UNREACHABLE.format(where=f" tại {api}"), style="red", markup=False,
-                  highlight=False)
+        err.print(
+            _UNREACHABLE.format(where=f" tại {api}"), style="red", markup=False, highlight=False
+        )
         raise typer.Exit(1)
     name = get_settings().cycle_deployment
     try:
-        return run_deployment(name, parameters=parameters, timeout=None if wait else 0,
-                              as_subflow=False)
+        return run_deployment(
+            name, parameters=parameters, timeout=None if wait else 0, as_subflow=False
+        )
     except ObjectNotFound:
         raise ThiduaError(
             f"Prefect chưa có deployment '{name}'. Hãy chạy `thidua worker` để đăng ký các "
             "deployment của thidua rồi thử lại; chu kỳ chưa được bắt đầu."
         ) from None
     except (httpx.HTTPError, OSError) as exc:
-        err.print(_UNREACHABLE.format(where=f" tại {api} ({type(exc).__name__})"), style="red",
-                  markup=False, highlight=False)
+        err.print(
+            _UNREACHABLE.format(where=f" tại {api} ({type(exc).__name__})"),
+            style="red",
+            markup=False,
+            highlight=False,
+        )
         raise typer.Exit(1) from None
 
 

@@ -18,7 +18,9 @@ def require_role(actor: Actor, role: Role, action: str) -> None:
 def require_officer_of(actor: Actor, unit: Unit, action: str) -> None:
     require_role(actor, Role.UNIT_OFFICER, action)
     if actor.unit_id != unit.id:
-        raise Forbidden(f"{_who(actor)} không thuộc {unit.name}, không được {action} thay đơn vị này")
+        raise Forbidden(
+            f"{_who(actor)} không thuộc {unit.name}, không được {action} thay đơn vị này"
+        )
 
 
 def require_cluster_leader(actor: Actor, view: CampaignView, action: str) -> None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models import Actor, Campaign, Cluster, Cycle, Membership, MemberRole, Movement, Role
+from models import Actor, Campaign, Cluster, Cycle, MemberRole, Membership, Movement, Role
 from rules.config import CycleRules
 from rules.defaults import default_rules
 from thidua.errors import Conflict, InvalidInput, NotFound
@@ -70,12 +70,23 @@ def start_cycle(
             rules = rules.model_copy(update={"lot_seed": secrets.token_hex(8)})
         text, digest = canonical_rules(rules)
         assert actor.id is not None and movement.id is not None
-        cycle = Cycle(year=year, movement_id=movement.id, rules_json=text, rules_sha256=digest,
-                      started_by=actor.id)
+        cycle = Cycle(
+            year=year,
+            movement_id=movement.id,
+            rules_json=text,
+            rules_sha256=digest,
+            started_by=actor.id,
+        )
         session.add(cycle)
         session.flush()
-        audit.record(session, actor=actor, action="cycle.start", entity="cycle", entity_id=cycle.id,
-                     after={"year": year, "movement": movement.code, "rules_sha256": digest})
+        audit.record(
+            session,
+            actor=actor,
+            action="cycle.start",
+            entity="cycle",
+            entity_id=cycle.id,
+            after={"year": year, "movement": movement.code, "rules_sha256": digest},
+        )
     elif rules is not None and canonical_rules(rules)[1] != cycle.rules_sha256:
         stored = CycleRules.model_validate_json(cycle.rules_json)
         if rules.model_copy(update={"lot_seed": stored.lot_seed}) != stored:
@@ -93,15 +104,29 @@ def start_cycle(
             campaign = Campaign(cycle_id=cycle.id, cluster_id=cluster.id)
             session.add(campaign)
             session.flush()
-            audit.record(session, actor=actor, action="campaign.create", campaign_id=campaign.id,
-                         entity="campaign", entity_id=campaign.id,
-                         after={"cluster": cluster.code, "year": year})
+            audit.record(
+                session,
+                actor=actor,
+                action="campaign.create",
+                campaign_id=campaign.id,
+                entity="campaign",
+                entity_id=campaign.id,
+                after={"cluster": cluster.code, "year": year},
+            )
         assert campaign.id is not None
-        started.append(StartedCampaign(
-            campaign_id=campaign.id, cluster_code=cluster.code,
-            run_name=f"{year} · {cluster.name} · {movement.name}",
-            tags=("thidua", f"năm:{year}", f"cụm:{cluster.code}", f"phong-trào:{movement.code}"),
-        ))
+        started.append(
+            StartedCampaign(
+                campaign_id=campaign.id,
+                cluster_code=cluster.code,
+                run_name=f"{year} · {cluster.name} · {movement.name}",
+                tags=(
+                    "thidua",
+                    f"năm:{year}",
+                    f"cụm:{cluster.code}",
+                    f"phong-trào:{movement.code}",
+                ),
+            )
+        )
     return cycle, started
 
 

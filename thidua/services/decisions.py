@@ -23,7 +23,11 @@ class Outcome(StrEnum):
 
 
 def confirm_stage(
-    session: Session, *, actor: Actor, campaign_id: int, stage: Stage | None = None,
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int,
+    stage: Stage | None = None,
     via: str = "cli",
 ) -> StageRun:
     """The cluster leader confirms that the stage is complete, so the campaign may move on."""
@@ -43,10 +47,17 @@ def confirm_stage(
     assert run.id is not None and actor.id is not None
     run.confirmed_by = actor.id
     session.add(run)
-    session.add(Decision(stage_run_id=run.id, kind=DecisionKind.CONFIRM, actor_id=actor.id, via=via))
+    session.add(
+        Decision(stage_run_id=run.id, kind=DecisionKind.CONFIRM, actor_id=actor.id, via=via)
+    )
     audit.record(
-        session, actor=actor, action="stage.confirm", campaign_id=view.id, entity="stagerun",
-        entity_id=run.id, before={"confirmed_by": None},
+        session,
+        actor=actor,
+        action="stage.confirm",
+        campaign_id=view.id,
+        entity="stagerun",
+        entity_id=run.id,
+        before={"confirmed_by": None},
         after={"stage": stage, "attempt": run.attempt, "confirmed_by": actor.username, "via": via},
     )
     return run
@@ -95,7 +106,8 @@ def decide(
             raise InvalidInput("reason", "trả lại phải ghi rõ lý do")
         if return_to not in RETURNABLE:
             raise InvalidInput(
-                "return_to", "chỉ được trả về giai đoạn 1 (tự chấm), 2 (chấm chéo) hoặc 3 (bỏ phiếu)"
+                "return_to",
+                "chỉ được trả về giai đoạn 1 (tự chấm), 2 (chấm chéo) hoặc 3 (bỏ phiếu)",
             )
         payload["return_to"] = str(return_to)
     decision = Decision(
@@ -104,8 +116,12 @@ def decide(
     session.add(decision)
     session.flush()
     audit.record(
-        session, actor=actor, action=f"directorate.{kind.value}", campaign_id=view.id,
-        entity="decision", entity_id=decision.id,
+        session,
+        actor=actor,
+        action=f"directorate.{kind.value}",
+        campaign_id=view.id,
+        entity="decision",
+        entity_id=decision.id,
         after={"reason": reason, "via": via, **payload},
     )
     return decision

@@ -83,11 +83,15 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
         )
         expected = len(view.members) * (len(view.members) - 1)
         for reviewer in view.members:
-            todo = [u.code for u in view.members if u.id != reviewer.id
-                    and (reviewer.id, u.id) not in pairs]
+            todo = [
+                u.code
+                for u in view.members
+                if u.id != reviewer.id and (reviewer.id, u.id) not in pairs
+            ]
             if todo:
-                missing.append(Missing(reviewer.code, reviewer.name,
-                                       f"chưa chấm chéo: {', '.join(todo)}"))
+                missing.append(
+                    Missing(reviewer.code, reviewer.name, f"chưa chấm chéo: {', '.join(todo)}")
+                )
             else:
                 received.append(reviewer.code)
     elif run.stage == Stage.VOTE:
@@ -131,7 +135,13 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
     else:
         verdict = Verdict.WAITING
     return Progress(
-        stage=run.stage, expected=expected, received=n_received, missing=tuple(missing),
-        confirmed=confirmed, due_at=run.due_at, overdue=overdue, verdict=verdict,
+        stage=run.stage,
+        expected=expected,
+        received=n_received,
+        missing=tuple(missing),
+        confirmed=confirmed,
+        due_at=run.due_at,
+        overdue=overdue,
+        verdict=verdict,
         received_units=tuple(received),
     )

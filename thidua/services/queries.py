@@ -48,15 +48,24 @@ class CampaignState:
 
 def campaign_state(session: Session, view: CampaignView) -> CampaignState:
     run = open_stage_run(session, view)
-    base = dict(campaign_id=view.id, name=view.run_name, stage=view.campaign.stage.value,
-                stage_label=view.campaign.stage.label, status=view.campaign.status.value,
-                flow_run_id=view.campaign.flow_run_id)
+    base = dict(
+        campaign_id=view.id,
+        name=view.run_name,
+        stage=view.campaign.stage.value,
+        stage_label=view.campaign.stage.label,
+        status=view.campaign.status.value,
+        flow_run_id=view.campaign.flow_run_id,
+    )
     if run is None:
-        return CampaignState(**base, attempt=None, due_at=None, received=0, expected=0,
-                             missing=[], ready=False)
+        return CampaignState(
+            **base, attempt=None, due_at=None, received=0, expected=0, missing=[], ready=False
+        )
     state = progress(session, view, run)
     return CampaignState(
-        **base, attempt=run.attempt, due_at=run.due_at, received=state.received,
+        **base,
+        attempt=run.attempt,
+        due_at=run.due_at,
+        received=state.received,
         expected=state.expected,
         missing=[{"unit": m.unit, "name": m.name, "what": m.what} for m in state.missing],
         ready=state.verdict != Verdict.WAITING,
@@ -71,15 +80,17 @@ def campaign_ids(session: Session, *, year: int | None = None) -> list[int]:
 
 
 def status(session: Session, *, year: int | None = None) -> list[CampaignState]:
-    return [campaign_state(session, load_campaign(session, i))
-            for i in campaign_ids(session, year=year)]
+    return [
+        campaign_state(session, load_campaign(session, i)) for i in campaign_ids(session, year=year)
+    ]
 
 
 def ready_to_move(session: Session) -> list[CampaignState]:
     """Waiting campaigns that could move now: what the deadline sweep wakes."""
     states = []
-    for i in session.exec(select(Campaign.id).where(
-            Campaign.status == CampaignStatus.WAITING)).all():
+    for i in session.exec(
+        select(Campaign.id).where(Campaign.status == CampaignStatus.WAITING)
+    ).all():
         assert i is not None
         state = campaign_state(session, load_campaign(session, i))
         if state.ready and state.flow_run_id is not None:
@@ -107,38 +118,68 @@ class PendingItem:
 def pending(session: Session, actor: Actor) -> list[PendingItem]:
     """What waits for this person across all open campaigns, oldest deadline first."""
     items: list[PendingItem] = []
-    for i in session.exec(select(Campaign.id).where(
-            col(Campaign.status).in_([CampaignStatus.WAITING, CampaignStatus.RUNNING]))).all():
+    for i in session.exec(
+        select(Campaign.id).where(
+            col(Campaign.status).in_([CampaignStatus.WAITING, CampaignStatus.RUNNING])
+        )
+    ).all():
         assert i is not None
         view = load_campaign(session, i)
         run = open_stage_run(session, view)
         if run is None:
             continue
         state = progress(session, view, run)
-        common = dict(campaign_id=view.id, campaign=view.run_name, stage_label=run.stage.label,
-                      due_at=run.due_at, flow_run_id=view.campaign.flow_run_id)
+        common = dict(
+            campaign_id=view.id,
+            campaign=view.run_name,
+            stage_label=run.stage.label,
+            due_at=run.due_at,
+            flow_run_id=view.campaign.flow_run_id,
+        )
         c = f"--campaign {view.id} --actor {actor.username}"
         if actor.role == Role.UNIT_OFFICER:
-            mine = [m for m in state.missing if actor.unit_id is not None
-                    and m.unit == _code(session, actor.unit_id)]
-            verb = {Stage.SELF_ASSESSMENT: f"thidua submit self-assessment {c} --file <tệp>",
-                    Stage.PEER_REVIEW: f"thidua submit review {c} --file <tệp>",
-                    Stage.VOTE: f"thidua submit ballot {c} --file <tệp>"}
+            mine = [
+                m
+                for m in state.missing
+                if actor.unit_id is not None and m.unit == _code(session, actor.unit_id)
+            ]
+            verb = {
+                Stage.SELF_ASSESSMENT: f"thidua submit self-assessment {c} --file <tệp>",
+                Stage.PEER_REVIEW: f"thidua submit review {c} --file <tệp>",
+                Stage.VOTE: f"thidua submit ballot {c} --file <tệp>",
+            }
             for m in mine:
                 items.append(PendingItem(**common, what=m.what, command=verb[run.stage]))
         elif actor.role == Role.CLUSTER_LEADER and view.leader and actor.unit_id == view.leader.id:
-            if run.stage in (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE) \
-                    and not state.missing and not state.confirmed:
-                items.append(PendingItem(**common, what="đã đủ, chờ xác nhận giai đoạn",
-                                         command=f"thidua confirm {c}"))
+            if (
+                run.stage in (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE)
+                and not state.missing
+                and not state.confirmed
+            ):
+                items.append(
+                    PendingItem(
+                        **common,
+                        what="đã đủ, chờ xác nhận giai đoạn",
+                        command=f"thidua confirm {c}",
+                    )
+                )
             elif run.stage == Stage.SELF_ASSESSMENT and state.missing:
-                items.append(PendingItem(
-                    **common, what=f"theo dõi: còn thiếu {len(state.missing)} đơn vị; "
-                    "kiểm tra và trả lại bản tự chấm chưa đạt",
-                    command=f"thidua return {c} --unit <mã> --comment <lý do>"))
+                items.append(
+                    PendingItem(
+                        **common,
+                        what=f"theo dõi: còn thiếu {len(state.missing)} đơn vị; "
+                        "kiểm tra và trả lại bản tự chấm chưa đạt",
+                        command=f"thidua return {c} --unit <mã> --comment <lý do>",
+                    )
+                )
         elif actor.role == Role.DIRECTORATE and run.stage == Stage.APPROVAL and state.missing:
-            items.append(PendingItem(**common, what="phê duyệt kết quả của cụm",
-                                     command=f"thidua decide {c} approve|amend|return"))
+            items.append(
+                PendingItem(
+                    **common,
+                    what="phê duyệt kết quả của cụm",
+                    command=f"thidua decide {c} approve|amend|return",
+                )
+            )
     return sorted(items, key=lambda p: (p.due_at is None, p.due_at, p.campaign_id))
 
 
@@ -156,14 +197,19 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     outcome = outcome_of(session, campaign_id)
     sa = closed_result(session, campaign_id, Stage.SELF_ASSESSMENT)
     nominations = session.exec(
-        select(Nomination, Unit).join(Unit, col(Unit.id) == col(Nomination.unit_id))
-        .where(Nomination.campaign_id == campaign_id).order_by(col(Nomination.id))
+        select(Nomination, Unit)
+        .join(Unit, col(Unit.id) == col(Nomination.unit_id))
+        .where(Nomination.campaign_id == campaign_id)
+        .order_by(col(Nomination.id))
     ).all()
     documents = session.exec(
         select(Document.key).where(Document.campaign_id == campaign_id).order_by(col(Document.id))
     ).all()
-    returns = session.exec(select(AuditEvent).where(
-        AuditEvent.campaign_id == campaign_id, AuditEvent.action == "self_assessment.return")).all()
+    returns = session.exec(
+        select(AuditEvent).where(
+            AuditEvent.campaign_id == campaign_id, AuditEvent.action == "self_assessment.return"
+        )
+    ).all()
     return {
         "campaign_id": campaign_id,
         "name": view.run_name,
@@ -176,8 +222,16 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
         "vote": vote.model_dump(mode="json") if vote else None,
         "outcome": outcome,
         "nominations": [
-            {"unit": u.code, "name": u.name, "title": n.title, "rank": n.rank, "score": n.score,
-             "eligible": n.eligible, "status": n.status.value, "reasons": n.reasons}
+            {
+                "unit": u.code,
+                "name": u.name,
+                "title": n.title,
+                "rank": n.rank,
+                "score": n.score,
+                "eligible": n.eligible,
+                "status": n.status.value,
+                "reasons": n.reasons,
+            }
             for n, u in nominations
         ],
         "documents": list(documents),

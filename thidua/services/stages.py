@@ -14,8 +14,8 @@ from models import (
     CampaignStatus,
     Decision,
     DecisionKind,
-    Membership,
     MemberRole,
+    Membership,
     Nomination,
     NominationStatus,
     PeerReview,
@@ -60,8 +60,12 @@ def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
     deadline = view.rules.deadlines[stage]
     now = utcnow()
     run = StageRun(
-        campaign_id=view.id, stage=stage, attempt=attempt, opened_at=now,
-        due_at=now + deadline.duration, on_deadline=deadline.on_deadline,
+        campaign_id=view.id,
+        stage=stage,
+        attempt=attempt,
+        opened_at=now,
+        due_at=now + deadline.duration,
+        on_deadline=deadline.on_deadline,
     )
     session.add(run)
     view.campaign.stage = stage
@@ -70,8 +74,13 @@ def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
     session.add(view.campaign)
     session.flush()
     audit.record(
-        session, actor=None, action="stage.open", campaign_id=view.id, entity="stagerun",
-        entity_id=run.id, after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
+        session,
+        actor=None,
+        action="stage.open",
+        campaign_id=view.id,
+        entity="stagerun",
+        entity_id=run.id,
+        after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
         key=f"stage.open:{view.id}:{stage}:{attempt}",
     )
     return run
@@ -89,9 +98,13 @@ def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Ve
     run.result_json = result
     session.add(run)
     audit.record(
-        session, actor=None, action="stage.close", campaign_id=view.id, entity="stagerun",
-        entity_id=run.id, after={"stage": run.stage, "attempt": run.attempt,
-                                 "reason": run.close_reason},
+        session,
+        actor=None,
+        action="stage.close",
+        campaign_id=view.id,
+        entity="stagerun",
+        entity_id=run.id,
+        after={"stage": run.stage, "attempt": run.attempt, "reason": run.close_reason},
         key=f"stage.close:{run.id}",
     )
     if follow is not None:
@@ -100,15 +113,23 @@ def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Ve
         view.campaign.status = CampaignStatus.COMPLETED
         view.campaign.updated_at = utcnow()
         session.add(view.campaign)
-        audit.record(session, actor=None, action="campaign.complete", campaign_id=view.id,
-                     entity="campaign", entity_id=view.id, key=f"campaign.complete:{view.id}")
+        audit.record(
+            session,
+            actor=None,
+            action="campaign.complete",
+            campaign_id=view.id,
+            entity="campaign",
+            entity_id=view.id,
+            key=f"campaign.complete:{view.id}",
+        )
     return True
 
 
 def _latest_submitted(session: Session, run_id: int) -> dict[int, SelfAssessment]:
     latest: dict[int, SelfAssessment] = {}
     for sa in session.exec(
-        select(SelfAssessment).where(SelfAssessment.stage_run_id == run_id)
+        select(SelfAssessment)
+        .where(SelfAssessment.stage_run_id == run_id)
         .order_by(col(SelfAssessment.version))
     ).all():
         latest[sa.unit_id] = sa
@@ -129,16 +150,20 @@ def _close_peer_review(
     session: Session, view: CampaignView, run: StageRun
 ) -> tuple[dict[str, Any], Stage | None]:
     sa_run = session.exec(
-        select(StageRun).where(StageRun.campaign_id == view.id,
-                               StageRun.stage == Stage.SELF_ASSESSMENT,
-                               col(StageRun.closed_at).is_not(None))
+        select(StageRun)
+        .where(
+            StageRun.campaign_id == view.id,
+            StageRun.stage == Stage.SELF_ASSESSMENT,
+            col(StageRun.closed_at).is_not(None),
+        )
         .order_by(col(StageRun.attempt).desc())
     ).first()
     assert sa_run is not None and sa_run.id is not None
     by_id = {u.id: u.code for u in view.members}
     self_totals = {
         by_id[uid]: Decimal(str(sa.total))
-        for uid, sa in _latest_submitted(session, sa_run.id).items() if uid in by_id
+        for uid, sa in _latest_submitted(session, sa_run.id).items()
+        if uid in by_id
     }
     peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
     for review in session.exec(select(PeerReview).where(PeerReview.stage_run_id == run.id)).all():
@@ -214,28 +239,47 @@ def _close_nomination(
     ids = {u.code: u.id for u in view.members}
     history: dict[str, dict[int, set[str]]] = {}
     for row in session.exec(
-        select(TitleHistory).where(col(TitleHistory.unit_id).in_(list(ids.values())),
-                                   TitleHistory.year < view.year)
+        select(TitleHistory).where(
+            col(TitleHistory.unit_id).in_(list(ids.values())), TitleHistory.year < view.year
+        )
     ).all():
         code = next(c for c, i in ids.items() if i == row.unit_id)
         history.setdefault(code, {}).setdefault(row.year, set()).add(row.title)
     candidates = nominate(
-        view.rules, year=view.year, ranking=ranking, approved_titles=outcome["titles"],
-        acclaimed=outcome["acclaimed"], history=history,
+        view.rules,
+        year=view.year,
+        ranking=ranking,
+        approved_titles=outcome["titles"],
+        acclaimed=outcome["acclaimed"],
+        history=history,
     )
     for c in candidates:
-        exists = session.exec(select(Nomination).where(
-            Nomination.campaign_id == view.id, Nomination.unit_id == ids[c.unit],
-            Nomination.title == c.title)).first()
+        exists = session.exec(
+            select(Nomination).where(
+                Nomination.campaign_id == view.id,
+                Nomination.unit_id == ids[c.unit],
+                Nomination.title == c.title,
+            )
+        ).first()
         if exists is None:
-            session.add(Nomination(
-                campaign_id=view.id, unit_id=ids[c.unit], title=c.title, score=float(c.score),
-                rank=c.rank, eligible=c.eligible, reasons=list(c.reasons),
-                status=NominationStatus.SUBMITTED if c.eligible else NominationStatus.INELIGIBLE,
-            ))
+            session.add(
+                Nomination(
+                    campaign_id=view.id,
+                    unit_id=ids[c.unit],
+                    title=c.title,
+                    score=float(c.score),
+                    rank=c.rank,
+                    eligible=c.eligible,
+                    reasons=list(c.reasons),
+                    status=NominationStatus.SUBMITTED
+                    if c.eligible
+                    else NominationStatus.INELIGIBLE,
+                )
+            )
     _record_year(session, view, outcome)
-    docs.store_nomination_dossiers(session, view, run, candidates=candidates, outcome=outcome,
-                                   ranking=ranking)
+    docs.store_nomination_dossiers(
+        session, view, run, candidates=candidates, outcome=outcome, ranking=ranking
+    )
     return {"nominations": [c.model_dump(mode="json") for c in candidates]}, None
 
 
@@ -246,19 +290,38 @@ def _record_year(session: Session, view: CampaignView, outcome: dict[str, Any]) 
     for code, title in outcome["titles"].items():
         unit_id = ids[code]
         assert unit_id is not None
-        if session.exec(select(TitleHistory).where(
-                TitleHistory.unit_id == unit_id, TitleHistory.year == view.year,
-                TitleHistory.title == title)).first() is None:
+        if (
+            session.exec(
+                select(TitleHistory).where(
+                    TitleHistory.unit_id == unit_id,
+                    TitleHistory.year == view.year,
+                    TitleHistory.title == title,
+                )
+            ).first()
+            is None
+        ):
             session.add(TitleHistory(unit_id=unit_id, year=view.year, title=title))
     roles = {outcome.get("leader"): MemberRole.LEADER, outcome.get("deputy"): MemberRole.DEPUTY}
     next_year = view.year + 1
-    if session.exec(select(Membership).where(Membership.cluster_id == view.cluster.id,
-                                             Membership.year == next_year)).first() is not None:
+    if (
+        session.exec(
+            select(Membership).where(
+                Membership.cluster_id == view.cluster.id, Membership.year == next_year
+            )
+        ).first()
+        is not None
+    ):
         return  # next year's membership was already set up (by an admin or an earlier run)
     for unit in view.members:
         assert unit.id is not None and view.cluster.id is not None
-        session.add(Membership(cluster_id=view.cluster.id, unit_id=unit.id, year=next_year,
-                               role=roles.get(unit.code, MemberRole.MEMBER)))
+        session.add(
+            Membership(
+                cluster_id=view.cluster.id,
+                unit_id=unit.id,
+                year=next_year,
+                role=roles.get(unit.code, MemberRole.MEMBER),
+            )
+        )
 
 
 _CLOSERS = {

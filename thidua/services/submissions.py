@@ -38,6 +38,7 @@ from thidua.services.access import require_cluster_leader, require_member_office
 from thidua.services.context import CampaignView, load_campaign, require_open_stage
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.results import ranking_of
+from thidua.settings import get_settings
 
 
 def _sha(content: dict[str, Any]) -> str:
@@ -47,7 +48,8 @@ def _sha(content: dict[str, Any]) -> str:
 def _accepting(session: Session, view: CampaignView, stage: Stage) -> StageRun:
     run = require_open_stage(session, view, stage)
     if run.on_deadline == "close" and utcnow() >= run.due_at:
-        raise WrongStage(f"Giai đoạn '{stage.label}' đã hết hạn lúc {run.due_at:%d/%m/%Y %H:%M} UTC")
+        local = run.due_at.astimezone(get_settings().tz)
+        raise WrongStage(f"Giai đoạn '{stage.label}' đã hết hạn lúc {local:%H:%M ngày %d/%m/%Y}")
     return run
 
 
@@ -116,14 +118,24 @@ def submit_self_assessment(
         entity="selfassessment",
         entity_id=assessment.id,
         before={"version": latest.version, "status": latest.status} if latest else None,
-        after={"unit": unit.code, "version": assessment.version, "total": str(total),
-               "via": via, **content},
+        after={
+            "unit": unit.code,
+            "version": assessment.version,
+            "total": str(total),
+            "via": via,
+            **content,
+        },
     )
     return assessment
 
 
 def return_self_assessment(
-    session: Session, *, actor: Actor, campaign_id: int, unit_code: str, comment: str,
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int,
+    unit_code: str,
+    comment: str,
     via: str = "cli",
 ) -> SelfAssessment:
     view = load_campaign(session, campaign_id)
@@ -140,8 +152,14 @@ def return_self_assessment(
     latest.returned_comment = comment
     session.add(latest)
     session.add(
-        Decision(stage_run_id=run.id, kind=DecisionKind.RETURN_UNIT, actor_id=actor.id,
-                 unit_id=unit.id, reason=comment, via=via)
+        Decision(
+            stage_run_id=run.id,
+            kind=DecisionKind.RETURN_UNIT,
+            actor_id=actor.id,
+            unit_id=unit.id,
+            reason=comment,
+            via=via,
+        )
     )
     audit.record(
         session,
@@ -151,14 +169,22 @@ def return_self_assessment(
         entity="selfassessment",
         entity_id=latest.id,
         before={"status": SubmissionStatus.SUBMITTED},
-        after={"status": SubmissionStatus.RETURNED, "unit": unit.code, "comment": comment,
-               "via": via},
+        after={
+            "status": SubmissionStatus.RETURNED,
+            "unit": unit.code,
+            "comment": comment,
+            "via": via,
+        },
     )
     return latest
 
 
 def submit_reviews(
-    session: Session, *, actor: Actor, campaign_id: int, reviews: list[ReviewInput],
+    session: Session,
+    *,
+    actor: Actor,
+    campaign_id: int,
+    reviews: list[ReviewInput],
     via: str = "cli",
 ) -> list[PeerReview]:
     """All of a unit's reviews in the list are written together, or none is."""
@@ -198,8 +224,12 @@ def submit_reviews(
             raise Conflict(f"{unit.name} đã chấm chéo {reviewee.name}; không được chấm lại")
         total = total_score(view.rules.scheme, scores)
         review = PeerReview(
-            stage_run_id=run.id, reviewer_unit_id=unit.id, reviewee_unit_id=reviewee.id,
-            total=float(total), comment=item.comment, content_sha256=digest,
+            stage_run_id=run.id,
+            reviewer_unit_id=unit.id,
+            reviewee_unit_id=reviewee.id,
+            total=float(total),
+            comment=item.comment,
+            content_sha256=digest,
             submitted_by=actor.id,
         )
         session.add(review)
@@ -209,10 +239,19 @@ def submit_reviews(
             PeerScore(review_id=review.id, item_code=k, points=float(v)) for k, v in scores.items()
         )
         audit.record(
-            session, actor=actor, action="peer_review.submit", campaign_id=view.id,
-            entity="peerreview", entity_id=review.id,
-            after={"reviewer": unit.code, "reviewee": reviewee.code, "total": str(total),
-                   "via": via, **content},
+            session,
+            actor=actor,
+            action="peer_review.submit",
+            campaign_id=view.id,
+            entity="peerreview",
+            entity_id=review.id,
+            after={
+                "reviewer": unit.code,
+                "reviewee": reviewee.code,
+                "total": str(total),
+                "via": via,
+                **content,
+            },
         )
         written.append(review)
     return written
@@ -229,7 +268,9 @@ def cast_ballot(
     ranking = ranking_of(session, view.id) or []
     proposed = {r.unit: r.proposed_title for r in ranking}
     try:
-        validate_ballot(ballot, voter=unit.code, members=view.member_codes, proposed_titles=proposed)
+        validate_ballot(
+            ballot, voter=unit.code, members=view.member_codes, proposed_titles=proposed
+        )
     except RuleViolation as exc:
         raise InvalidInput(exc.field, exc.reason) from exc
     voted = session.exec(
@@ -241,8 +282,13 @@ def cast_ballot(
     _flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
     session.add(Ballot(stage_run_id=run.id, content=ballot.model_dump(mode="json")))
     audit.record(
-        session, actor=actor, action="ballot.cast", campaign_id=view.id, entity="voterroll",
-        entity_id=unit.code, after={"unit": unit.code, "via": via},
+        session,
+        actor=actor,
+        action="ballot.cast",
+        campaign_id=view.id,
+        entity="voterroll",
+        entity_id=unit.code,
+        after={"unit": unit.code, "via": via},
     )
 
 

@@ -60,26 +60,41 @@ def plan_step(session: Session, campaign_id: int) -> Step:
         select(Wait).where(Wait.stage_run_id == run.id, col(Wait.answered_at).is_(None))
     ).first()
     if pending is None and state.verdict != Verdict.WAITING:
-        return Step(kind="close", stage=run.stage, stage_run_id=run.id, verdict=state.verdict,
-                    progress=share)
+        return Step(
+            kind="close",
+            stage=run.stage,
+            stage_run_id=run.id,
+            verdict=state.verdict,
+            progress=share,
+        )
     if pending is None:
         seq = len(session.exec(select(Wait.id).where(Wait.stage_run_id == run.id)).all()) + 1
-        pending = Wait(stage_run_id=run.id, seq=seq,
-                       key=f"c{view.id}-s{run.stage.number}-a{run.attempt}-w{seq}")
+        pending = Wait(
+            stage_run_id=run.id,
+            seq=seq,
+            key=f"c{view.id}-s{run.stage.number}-a{run.attempt}-w{seq}",
+        )
         session.add(pending)
         session.flush()
     view.campaign.status = CampaignStatus.WAITING
     view.campaign.updated_at = utcnow()
     session.add(view.campaign)
     last = session.exec(
-        select(Wait).where(Wait.stage_run_id == run.id, col(Wait.answered_at).is_not(None))
+        select(Wait)
+        .where(Wait.stage_run_id == run.id, col(Wait.answered_at).is_not(None))
         .order_by(col(Wait.seq).desc())
     ).first()
     form: Literal["leader", "directorate"] = (
-        "directorate" if run.stage == Stage.APPROVAL else "leader")
+        "directorate" if run.stage == Stage.APPROVAL else "leader"
+    )
     return Step(
-        kind="wait", stage=run.stage, stage_run_id=run.id, verdict=state.verdict,
-        wait_id=pending.id, wait_key=pending.key, form=form,
+        kind="wait",
+        stage=run.stage,
+        stage_run_id=run.id,
+        verdict=state.verdict,
+        wait_id=pending.id,
+        wait_key=pending.key,
+        form=form,
         description=describe(session, view, run, state, last.outcome if last else None),
         progress=share,
     )
@@ -90,21 +105,34 @@ def describe(
 ) -> str:
     """The Markdown shown above the form: what is decided, what is missing, the deadline."""
     common: dict[str, Any] = dict(
-        run_name=view.run_name, campaign_id=view.id, attempt=run.attempt, due_at=run.due_at,
-        overdue=state.overdue, last_outcome=last, year=view.year,
+        run_name=view.run_name,
+        campaign_id=view.id,
+        attempt=run.attempt,
+        due_at=run.due_at,
+        overdue=state.overdue,
+        last_outcome=last,
+        year=view.year,
     )
     if run.stage == Stage.APPROVAL:
         vote = vote_of(session, view.id)
         ranking = ranking_of(session, view.id) or []
         assert vote is not None
         return render(
-            "form_directorate.md.j2", **common, vote=vote, ranking=ranking,
+            "form_directorate.md.j2",
+            **common,
+            vote=vote,
+            ranking=ranking,
             names={u.code: u.name for u in view.members},
             title_votes={t.unit: t for t in vote.titles},
         )
     return render(
-        "form_leader.md.j2", **common, stage_number=run.stage.number, stage_label=run.stage.label,
-        received=state.received, expected=state.expected, missing=state.missing,
+        "form_leader.md.j2",
+        **common,
+        stage_number=run.stage.number,
+        stage_label=run.stage.label,
+        received=state.received,
+        expected=state.expected,
+        missing=state.missing,
         leader_name=view.leader.name if view.leader else "—",
     )
 
@@ -134,12 +162,21 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
         if d.action == DirectorateAction.CHECK:
             return "Đã kiểm tra lại"
         actor = get_actor(session, d.actor.strip())
-        outcome = {DirectorateAction.APPROVE: Outcome.APPROVE,
-                   DirectorateAction.AMEND: Outcome.AMEND,
-                   DirectorateAction.RETURN: Outcome.RETURN}[d.action]
-        decide(session, actor=actor, campaign_id=view.id, outcome=outcome, reason=d.reason,
-               amendments=parse_amendments(d.amendments) if outcome == Outcome.AMEND else None,
-               return_to=_TARGETS.get(d.return_to), via="prefect-ui")
+        outcome = {
+            DirectorateAction.APPROVE: Outcome.APPROVE,
+            DirectorateAction.AMEND: Outcome.AMEND,
+            DirectorateAction.RETURN: Outcome.RETURN,
+        }[d.action]
+        decide(
+            session,
+            actor=actor,
+            campaign_id=view.id,
+            outcome=outcome,
+            reason=d.reason,
+            amendments=parse_amendments(d.amendments) if outcome == Outcome.AMEND else None,
+            return_to=_TARGETS.get(d.return_to),
+            via="prefect-ui",
+        )
         return f"{actor.full_name}: {d.action.value}"
     f = LeaderForm.model_validate(data)
     if f.action == LeaderAction.CHECK:
@@ -148,8 +185,14 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
     if f.action == LeaderAction.CONFIRM:
         confirm_stage(session, actor=actor, campaign_id=view.id, stage=run.stage, via="prefect-ui")
     else:
-        return_self_assessment(session, actor=actor, campaign_id=view.id, unit_code=f.unit.strip(),
-                               comment=f.comment, via="prefect-ui")
+        return_self_assessment(
+            session,
+            actor=actor,
+            campaign_id=view.id,
+            unit_code=f.unit.strip(),
+            comment=f.comment,
+            via="prefect-ui",
+        )
     return f"{actor.full_name}: {f.action.value}"
 
 
@@ -173,10 +216,15 @@ def answer(session: Session, campaign_id: int, wait_id: int, data: dict[str, Any
     except ThiduaError as exc:
         outcome = f"Bị từ chối: {exc.message}"
     if outcome.startswith("Bị từ chối"):
-        audit.record(session, actor=None, action="form.refused", campaign_id=view.id,
-                     entity="wait", entity_id=wait.id,
-                     after={"key": wait.key, "actor": str(data.get("actor", "")),
-                            "reason": outcome})
+        audit.record(
+            session,
+            actor=None,
+            action="form.refused",
+            campaign_id=view.id,
+            entity="wait",
+            entity_id=wait.id,
+            after={"key": wait.key, "actor": str(data.get("actor", "")), "reason": outcome},
+        )
     wait.answered_at = utcnow()
     wait.outcome = outcome
     session.add(wait)

@@ -1,0 +1,87 @@
+"""One real Prefect server, one worker serving thidua's deployments, and one application
+database (SQLite) for every end-to-end test of the session. Tests keep apart by cycle year."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
+from sqlmodel import select
+
+from models import Membership
+from thidua.db import create_schema, engine_for, session_scope
+from thidua.demo import wait_for_deployments
+from thidua.localserver import Child, LocalPrefect, start_server
+from thidua.sample import load_sample
+from thidua.settings import get_settings
+
+# Years whose stage tasks fail once right after their commit (see thidua/faults.py).
+FAULT_YEAR = 2031
+FAULTS = ",".join(
+    f"{p}@{FAULT_YEAR}"
+    for p in (
+        "close_self_assessment",
+        "close_peer_review",
+        "close_vote",
+        "close_approval",
+        "close_nomination",
+    )
+)
+
+
+@dataclass
+class Stack:
+    server: LocalPrefect
+    worker: Child
+    home: Path
+    database_url: str
+
+    def add_year(self, year: int) -> None:
+        """The sample cluster's 2019 membership (leader and deputy included), again in `year`."""
+        with session_scope() as session:
+            for m in session.exec(select(Membership).where(Membership.year == 2019)).all():
+                exists = session.exec(
+                    select(Membership).where(
+                        Membership.cluster_id == m.cluster_id,
+                        Membership.unit_id == m.unit_id,
+                        Membership.year == year,
+                    )
+                ).first()
+                if exists is None:
+                    session.add(
+                        Membership(
+                            cluster_id=m.cluster_id, unit_id=m.unit_id, year=year, role=m.role
+                        )
+                    )
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    home = tmp_path_factory.mktemp("e2e")
+    url = f"sqlite:///{home / 'thidua.db'}"
+    env = pytest.MonkeyPatch()
+    env.setenv("THIDUA_DATABASE_URL", url)
+    env.setenv("THIDUA_HOME", str(home))
+    get_settings.cache_clear()
+    create_schema()
+    with session_scope() as session:
+        load_sample(session)
+    server = start_server(home / "prefect", port=0)
+    env.setenv("PREFECT_API_URL", server.url)
+    try:
+        with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_UI_URL: server.ui}):
+            worker = server.start_worker(
+                log=home / "worker.log",
+                poll_seconds=1,
+                sweep_seconds=3600,
+                THIDUA_INJECT_FAULT=FAULTS,
+            )
+            settings = get_settings()
+            wait_for_deployments([settings.cycle_deployment, settings.campaign_deployment])
+            yield Stack(server=server, worker=worker, home=home, database_url=url)
+    finally:
+        server.stop()
+        env.undo()
+        get_settings.cache_clear()
+        engine_for(url).dispose()

@@ -1,4 +1,4 @@
-"""Decisions of approvers: the cluster leader confirms stages 1–3; the directorate decides stage 4."""
+"""Decisions of approvers: the cluster leader confirms stages 1–3, the directorate decides 4."""
 
 from enum import StrEnum
 
@@ -97,7 +97,8 @@ def decide(
             if title is not None and title not in titles:
                 raise InvalidInput(
                     f"amendments.{code}",
-                    f"danh hiệu '{title}' không có trong quy định của đợt ({', '.join(sorted(titles))})",
+                    f"danh hiệu '{title}' không có trong quy định của đợt "
+                    f"({', '.join(sorted(titles))})",
                 )
         payload["amendments"] = dict(amendments)
     elif outcome == Outcome.RETURN:

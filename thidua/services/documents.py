@@ -1,4 +1,4 @@
-"""Documents a campaign produces (minutes, memo, achievement reports), rendered and attached to it."""
+"""Documents a campaign produces (minutes, memo, achievement reports), rendered and attached."""
 
 import hashlib
 from collections import defaultdict

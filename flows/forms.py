@@ -1,7 +1,9 @@
 """What the Prefect UI asks a person on a waiting campaign run: one form per kind of decision.
 
 Every field has a default, so an empty answer is valid: it only asks the campaign to look at
-the database again (how the CLI wakes a run after it has recorded a decision itself).
+the database again (how the CLI wakes a run after it has recorded a decision itself). A real
+decision carries the person's username and a one-time code (thidua.services.auth), never a
+long-lived secret: Prefect keeps form answers where anyone with API access can read them.
 """
 
 from enum import StrEnum
@@ -30,10 +32,14 @@ class ReturnTarget(StrEnum):
     VOTE = "3. Bình xét, bỏ phiếu kín"
 
 
+CODE_TITLE = "Mã xác nhận một lần (lấy bằng: thidua code --campaign N --actor <tên>)"
+
+
 class LeaderForm(RunInput):
     """Cụm trưởng xác nhận giai đoạn (1–3) hoặc trả lại bản tự chấm."""
 
     actor: str = Field(default="", title="Tên đăng nhập của người thực hiện")
+    code: str = Field(default="", title=CODE_TITLE)
     action: LeaderAction = Field(default=LeaderAction.CHECK, title="Quyết định")
     unit: str = Field(default="", title="Mã đơn vị (khi trả lại bản tự chấm)")
     comment: str = Field(default="", title="Ghi chú / lý do trả lại")
@@ -43,6 +49,7 @@ class DirectorateForm(RunInput):
     """Ban Giám đốc phê duyệt, điều chỉnh hoặc trả lại kết quả của cụm."""
 
     actor: str = Field(default="", title="Tên đăng nhập của người thực hiện")
+    code: str = Field(default="", title=CODE_TITLE)
     action: DirectorateAction = Field(default=DirectorateAction.CHECK, title="Quyết định")
     amendments: str = Field(
         default="",

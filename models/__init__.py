@@ -1,6 +1,7 @@
 """The application database's tables (SQLModel). Importing this package registers them all."""
 
 from models.audit import AuditEvent
+from models.auth import ActionCode, Delegation
 from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Movement, StageRun, Wait
 from models.inputs import (
     Ballot,
@@ -13,6 +14,7 @@ from models.inputs import (
     SubmissionStatus,
     VoterRoll,
 )
+from models.notifications import Channel, ChannelKind, OutboxMessage, OutboxStatus
 from models.org import (
     Actor,
     ActorPublic,
@@ -28,6 +30,7 @@ from models.org import (
 from models.outputs import Document, Nomination, NominationStatus
 
 __all__ = [
+    "ActionCode",
     "Actor",
     "ActorPublic",
     "AuditEvent",
@@ -35,17 +38,22 @@ __all__ = [
     "Campaign",
     "CampaignPublic",
     "CampaignStatus",
+    "Channel",
+    "ChannelKind",
     "Cluster",
     "ClusterPublic",
     "Cycle",
     "Decision",
     "DecisionKind",
+    "Delegation",
     "Document",
     "MemberRole",
     "Membership",
     "Movement",
     "Nomination",
     "NominationStatus",
+    "OutboxMessage",
+    "OutboxStatus",
     "PeerReview",
     "PeerScore",
     "Role",

@@ -26,6 +26,7 @@ from thidua.cli.main import app
 from thidua.db import create_schema, engine_for, get_engine, session_scope
 from thidua.sample import load_sample
 from thidua.services import decisions
+from thidua.services.auth import set_secret
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
 from thidua.services.stages import close_stage
@@ -55,6 +56,8 @@ def templates(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         create_schema(engine)
         with session_scope(engine) as s:
             load_sample(s)
+            for a in s.exec(select(Actor)).all():
+                set_secret(s, a, secret_for(a.username))
         if name == "campaign":
             with session_scope(engine) as s:
                 _, started = start_cycle(
@@ -146,8 +149,17 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def invoke(runner: CliRunner, *args: Any) -> Result:
-    return runner.invoke(app, [str(a) for a in args])
+def secret_for(username: str) -> str:
+    return f"bi-mat-cua-{username}"
+
+
+def invoke(runner: CliRunner, *args: Any, secret: str | None = None) -> Result:
+    """Run the CLI as the person named by --actor, with that person's secret."""
+    words = [str(a) for a in args]
+    env = {}
+    if "--actor" in words:
+        env["THIDUA_SECRET"] = secret or secret_for(words[words.index("--actor") + 1])
+    return runner.invoke(app, words, env=env)
 
 
 def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Result:
@@ -422,8 +434,27 @@ def test_refused_by_role_and_stage(runner: CliRunner, campaign: int, tmp_path: P
     )
     # a commander is not an officer; an unknown user is nobody
     refused(runner, ["submit", "self-assessment", *c, "--actor", "chihuy.ptm", "--file", good], 4)
+    # An unknown user and a wrong secret get the same answer: nothing about who exists.
     refused(
-        runner, ["submit", "self-assessment", *c, "--actor", "ai.do", "--file", good], 3, "ai.do"
+        runner,
+        ["submit", "self-assessment", *c, "--actor", "ai.do", "--file", good],
+        4,
+        "Không xác thực được người dùng 'ai.do'",
+    )
+    wrong = invoke(
+        runner,
+        "submit",
+        "self-assessment",
+        *c,
+        "--actor",
+        "canbo.ptm",
+        "--file",
+        good,
+        secret="bi-mat-cua-chihuy.ptm",
+    )
+    assert (wrong.exit_code, flat(wrong.stderr)) == (
+        4,
+        "Lỗi: Không xác thực được người dùng 'canbo.ptm': sai tên hoặc mã bí mật",
     )
     refused(
         runner,
@@ -442,14 +473,13 @@ def test_officer_of_a_unit_outside_the_cluster(
         unit = Unit(code="PC06", name="Phòng Cảnh sát quản lý hành chính")
         s.add(unit)
         s.flush()
-        s.add(
-            Actor(
-                username="canbo.pc06",
-                full_name="Cán bộ PC06",
-                role=Role.UNIT_OFFICER,
-                unit_id=unit.id,
-            )
+        outsider = Actor(
+            username="canbo.pc06",
+            full_name="Cán bộ PC06",
+            role=Role.UNIT_OFFICER,
+            unit_id=unit.id,
         )
+        set_secret(s, outsider, secret_for("canbo.pc06"))
     refused(
         runner,
         [

@@ -27,6 +27,8 @@ from thidua import orchestration
 from thidua.db import create_schema, session_scope
 from thidua.localserver import LocalPrefect, start_server
 from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_sample
+from thidua.services.auth import issue_action_code
+from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, status
 from thidua.settings import get_settings
 from thidua.simulation import Script, act
@@ -93,10 +95,16 @@ def _directorate_answers(state: CampaignState) -> bool:
     run = orchestration.read_run(state.flow_run_id)
     if run is None or run.state is None or not run.state.is_paused():
         return False
+    with session_scope() as session:
+        # What the person does first: `thidua code`, which gives a one-time code for the form.
+        code, _ = issue_action_code(
+            session, actor=get_actor(session, DIRECTORATE[0]), campaign_id=state.campaign_id
+        )
     resume_flow_run(
         state.flow_run_id,
         run_input={
             "actor": DIRECTORATE[0],
+            "code": code,
             "action": DirectorateAction.APPROVE.value,
             "reason": "Kết quả bình xét đúng quy trình, đúng tiêu chí.",
         },

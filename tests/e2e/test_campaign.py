@@ -33,6 +33,9 @@ from tests.e2e.conftest import FAULT_YEAR, Stack
 from thidua.cli.main import app
 from thidua.db import session_scope
 from thidua.demo import run_cycle
+from thidua.errors import Forbidden
+from thidua.services.auth import consume_action_code, issue_action_code
+from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, report
 from thidua.simulation import Script
 
@@ -281,17 +284,23 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
     with session_scope() as s:
         assert len(act(s, cid, Script(late_unit=None, returned_unit=None))) == 10
 
-    # An officer may not confirm the stage: refused, recorded, and the run waits again.
-    resume_flow_run(run_id, run_input={"actor": "canbo.ptm", "action": LeaderAction.CONFIRM.value})
+    with session_scope() as s:
+        code, _ = issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid)
+    confirm = LeaderAction.CONFIRM.value
+
+    # A wrong code is refused and recorded; the run does not fail, it waits again and says why.
+    resume_flow_run(
+        run_id, run_input={"actor": "chihuy.ptm", "code": "0000-0000-0000", "action": confirm}
+    )
     second = _wait_suspended(run_id, after=int(first.rsplit("w", 1)[1]))
     description = read_flow_run_input(f"suspended-{second}-description", run_id)
-    assert "Bị từ chối" in description and "canbo.ptm" in description
+    assert "Bị từ chối: Mã xác nhận một lần không đúng" in description
     assert read_flow_run_input(f"suspended-{first}-response", run_id) is None
     assert _audit(cid)["form.refused"] == 1
     assert _stage_runs(cid) == [("self_assessment", 1, None)]
 
     # The leading unit's commander confirms on the form: the stage closes, the next opens.
-    resume_flow_run(run_id, run_input={"actor": "chihuy.ptm", "action": LeaderAction.CONFIRM.value})
+    resume_flow_run(run_id, run_input={"actor": "chihuy.ptm", "code": code, "action": confirm})
     deadline = time.monotonic() + 120
     while _stage_runs(cid)[-1][0] != "peer_review" and time.monotonic() < deadline:
         time.sleep(0.5)
@@ -299,3 +308,11 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
     assert read_flow_run_input(f"suspended-{second}-response", run_id) is None
     audit = _audit(cid)
     assert (audit["stage.confirm"], audit["form.refused"]) == (1, 1)
+    with session_scope() as s, pytest.raises(Forbidden):  # a used code is spent
+        consume_action_code(
+            s,
+            actor=get_actor(s, "chihuy.ptm"),
+            code=code,
+            stage_run_id=s.exec(select(StageRun.id).where(StageRun.campaign_id == cid)).first()
+            or 0,
+        )

@@ -17,11 +17,11 @@ from sqlmodel import Session
 from models import Unit
 from rules.results import BallotContent
 from rules.stages import Stage
-from thidua.cli.io import done, invalid_from, load_data, load_model, note, out
+from thidua.cli.io import authenticated, done, invalid_from, load_data, load_model, note, out
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.services import decisions, submissions
-from thidua.services.context import get_actor, load_campaign
+from thidua.services.context import load_campaign
 from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
 from thidua.templating import diem
 
@@ -58,7 +58,7 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
     """Nộp bản tự chấm điểm của đơn vị (self-assessment)."""
     data = load_model(file, SelfAssessmentInput)
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
         name = _unit_name(session, sa.unit_id)
     done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
@@ -74,7 +74,7 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
         raw = {"reviews": [raw]}
     data = load_model(file, ReviewsInput, data=raw)
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         written = submissions.submit_reviews(
             session, actor=who, campaign_id=campaign, reviews=data.reviews
         )
@@ -94,7 +94,7 @@ def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     except ValidationError as exc:
         raise invalid_from(exc, "ballot") from None
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
         name = _unit_name(session, who.unit_id)
     done(
@@ -111,7 +111,7 @@ def return_cmd(
 ) -> None:
     """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa (return for revision)."""
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         sa = submissions.return_self_assessment(
             session, actor=who, campaign_id=campaign, unit_code=unit, comment=comment
         )
@@ -122,7 +122,7 @@ def return_cmd(
 def confirm(campaign: CampaignOpt, actor: ActorOpt) -> None:
     """Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage)."""
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         run = decisions.confirm_stage(session, actor=who, campaign_id=campaign)
         view = load_campaign(session, campaign)
         label, name, flow_run_id = run.stage.label, view.run_name, view.campaign.flow_run_id
@@ -155,7 +155,7 @@ def decide(
     if to is not None and outcome != decisions.Outcome.RETURN:
         raise InvalidInput("to", "chỉ dùng --to khi trả lại (return)")
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         decisions.decide(
             session,
             actor=who,

@@ -5,17 +5,22 @@ notes go to stderr, so `thidua status --json | jq` always gets clean JSON.
 """
 
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import typer
 import yaml
 from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
+from sqlmodel import Session
 
+from models import Actor
 from thidua.errors import InvalidInput, ThiduaError, from_validation
+from thidua.services.auth import authenticate
 from thidua.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)
@@ -145,3 +150,13 @@ def note(text: str) -> None:
 
 def done(text: str) -> None:
     out.print(text, style="green", markup=False, highlight=False)
+
+
+def authenticated(session: Session, username: str) -> Actor:
+    """The acting person, proven by their secret: THIDUA_SECRET, or asked for at a terminal."""
+    secret = os.environ.get("THIDUA_SECRET")
+    if not secret and sys.stdin.isatty():
+        secret = typer.prompt(
+            f"Mã bí mật của {username}", hide_input=True, default="", show_default=False
+        )
+    return authenticate(session, username, secret)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, ops, read, setup
+from thidua.cli import act, ops, people, read, setup
 from thidua.cli.io import err, invalid_from, print_error
 from thidua.errors import InvalidInput, ThiduaError
 
@@ -68,6 +68,7 @@ setup.register(app)
 act.register(app)
 read.register(app)
 ops.register(app)
+people.register(app)
 
 
 if __name__ == "__main__":

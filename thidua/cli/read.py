@@ -8,11 +8,11 @@ from sqlmodel import select
 
 from models import Document
 from thidua.cli import views
-from thidua.cli.io import STATUS_LABELS, local_time, out, print_json, table
+from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
 from thidua.db import session_scope
 from thidua.errors import NotFound
 from thidua.services import queries
-from thidua.services.context import get_actor, load_campaign
+from thidua.services.context import load_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
 
@@ -78,7 +78,7 @@ def pending(
     from thidua.orchestration import ui_url
 
     with session_scope() as session:
-        who = get_actor(session, actor)
+        who = authenticated(session, actor)
         items = queries.pending(session, who)
         full_name = who.full_name
     rows: list[dict[str, Any]] = []

@@ -12,12 +12,11 @@ from models import Actor, Membership, Role, Unit
 from models.org import ROLE_LABELS
 from rules.config import CycleRules
 from rules.defaults import default_rules
-from thidua.cli.io import done, err, load_model, out, print_json, table
+from thidua.cli.io import authenticated, done, err, load_model, out, print_json, table
 from thidua.db import create_schema, session_scope
 from thidua.errors import ThiduaError
 from thidua.sample import CLUSTER, YEAR, load_sample
 from thidua.services.access import require_role
-from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 from thidua.settings import get_settings
 
@@ -106,7 +105,7 @@ def _check_start(
     names: list[str] = []
     try:
         with session_scope() as session:
-            admin = get_actor(session, actor)
+            admin = authenticated(session, actor)
             require_role(admin, Role.ADMIN, "bắt đầu chu kỳ thi đua")
             _, started = start_cycle(
                 session,

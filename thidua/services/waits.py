@@ -17,11 +17,12 @@ from flows.forms import (
     LeaderForm,
     ReturnTarget,
 )
-from models import CampaignStatus, StageRun, Wait
+from models import Actor, CampaignStatus, StageRun, Wait
 from models.types import utcnow
 from rules.stages import Stage
-from thidua.errors import InvalidInput, ThiduaError, from_validation
+from thidua.errors import Forbidden, InvalidInput, NotFound, ThiduaError, from_validation
 from thidua.services import audit
+from thidua.services.auth import consume_action_code
 from thidua.services.context import CampaignView, get_actor, load_campaign
 from thidua.services.decisions import Outcome, confirm_stage, decide
 from thidua.services.progress import Progress, Verdict, progress
@@ -156,12 +157,22 @@ _TARGETS = {
 }
 
 
+def _identify(session: Session, username: str, code: str, run: StageRun) -> Actor:
+    try:
+        actor = get_actor(session, username.strip())
+    except NotFound:
+        raise Forbidden("Mã xác nhận một lần không đúng, đã dùng hoặc đã hết hạn") from None
+    assert run.id is not None
+    consume_action_code(session, actor=actor, stage_run_id=run.id, code=code)
+    return actor
+
+
 def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, Any]) -> str:
     if run.stage == Stage.APPROVAL:
         d = DirectorateForm.model_validate(data)
         if d.action == DirectorateAction.CHECK:
             return "Đã kiểm tra lại"
-        actor = get_actor(session, d.actor.strip())
+        actor = _identify(session, d.actor, d.code, run)
         outcome = {
             DirectorateAction.APPROVE: Outcome.APPROVE,
             DirectorateAction.AMEND: Outcome.AMEND,
@@ -181,7 +192,7 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
     f = LeaderForm.model_validate(data)
     if f.action == LeaderAction.CHECK:
         return "Đã kiểm tra lại"
-    actor = get_actor(session, f.actor.strip())
+    actor = _identify(session, f.actor, f.code, run)
     if f.action == LeaderAction.CONFIRM:
         confirm_stage(session, actor=actor, campaign_id=view.id, stage=run.stage, via="prefect-ui")
     else:

@@ -1,0 +1,35 @@
+"""One-time action codes: what a person types into a Prefect form instead of a secret."""
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, utcnow
+
+
+class ActionCode(SQLModel, table=True):
+    """Issued to one person for the decisions of one stage run; valid once, until it expires.
+
+    Only its hash is kept: the code itself travels to the person and into the form once.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor_id: int = Field(foreign_key="actor.id", index=True)
+    stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
+    code_sha256: str = Field(index=True, unique=True)
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class Delegation(SQLModel, table=True):
+    """`substitute` may act for `principal` (same powers, same unit) from `starts` to `ends`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    principal_id: int = Field(foreign_key="actor.id", index=True)
+    substitute_id: int = Field(foreign_key="actor.id", index=True)
+    starts: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ends: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    granted_by: int = Field(foreign_key="actor.id")
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -1,0 +1,96 @@
+"""People: secrets (issued once, kept as a hash), one-time codes for Prefect forms."""
+
+from typing import Annotated
+
+import typer
+from sqlmodel import select
+
+from models import Actor
+from models.org import ROLE_LABELS
+from thidua import orchestration
+from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
+from thidua.db import session_scope
+from thidua.services import auth
+from thidua.services.context import get_actor, load_campaign
+
+actors_app = typer.Typer(
+    help="Người dùng: cấp, thu hồi mã bí mật; danh sách.", no_args_is_help=True
+)
+
+ActorOpt = Annotated[str, typer.Option("--actor", help="Tên đăng nhập.")]
+
+
+@actors_app.command("secret")
+def issue_secret(
+    actor: ActorOpt,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Quản trị viên cấp mã (mã bí mật của họ trong THIDUA_SECRET)."),
+    ] = None,
+) -> None:
+    """Cấp mã bí mật mới (hiện một lần). Lần đầu của quản trị viên không cần --by."""
+    with session_scope() as session:
+        admin = authenticated(session, by) if by else None
+        target = get_actor(session, actor)
+        secret = auth.issue_secret(session, by=admin, actor=target)
+    done(f"Mã bí mật của {actor} (chỉ hiện lần này, hãy lưu lại): {secret}")
+    note(f"Dùng: export THIDUA_SECRET='{secret}'")
+
+
+@actors_app.command("revoke")
+def revoke_secret(
+    actor: ActorOpt,
+    by: Annotated[str, typer.Option("--by", help="Quản trị viên thu hồi.")],
+) -> None:
+    """Thu hồi mã bí mật: người dùng không thao tác được cho tới khi được cấp mã mới."""
+    with session_scope() as session:
+        admin = authenticated(session, by)
+        auth.revoke_secret(session, by=admin, actor=get_actor(session, actor))
+    done(f"Đã thu hồi mã bí mật của {actor}")
+
+
+@actors_app.command("list")
+def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Danh sách người dùng, vai trò, đơn vị và việc đã có mã bí mật hay chưa."""
+    with session_scope() as session:
+        rows = [
+            {
+                "username": a.username,
+                "full_name": a.full_name,
+                "role": a.role.value,
+                "has_secret": a.secret_hash is not None,
+                "active": a.active,
+            }
+            for a in session.exec(select(Actor).order_by(Actor.username)).all()
+        ]
+    if json_:
+        print_json(rows)
+        return
+    t = table("Người dùng", "Tên đăng nhập", "Họ tên", "Vai trò", "Có mã bí mật")
+    for r in rows:
+        t.add_row(
+            r["username"],
+            r["full_name"],
+            ROLE_LABELS[r["role"]],
+            "có" if r["has_secret"] else "chưa",
+        )
+    out.print(t)
+
+
+def code(
+    campaign: Annotated[int, typer.Option("--campaign", help="Số của đợt bình xét.")],
+    actor: ActorOpt,
+) -> None:
+    """Lấy mã xác nhận một lần để quyết định trên biểu mẫu của lượt chạy trong giao diện Prefect."""
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        value, expires = auth.issue_action_code(session, actor=who, campaign_id=campaign)
+        flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
+    done(f"Mã xác nhận một lần: {value} (hết hạn {local_time(expires)})")
+    if flow_run_id:
+        note(f"Nhập mã vào biểu mẫu của lượt chạy: {orchestration.ui_url(flow_run_id)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(actors_app, name="actor")
+    app.command()(code)

@@ -4,6 +4,7 @@ database (SQLite) for every end-to-end test of the session. Tests keep apart by 
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
@@ -30,12 +31,34 @@ FAULTS = ",".join(
 )
 
 
+def start_worker(server: LocalPrefect, home: Path) -> Child:
+    return server.start_worker(
+        log=home / "worker.log", poll_seconds=1, sweep_seconds=3600, THIDUA_INJECT_FAULT=FAULTS
+    )
+
+
 @dataclass
 class Stack:
     server: LocalPrefect
     worker: Child
     home: Path
     database_url: str
+
+    def start_worker(self) -> None:
+        self.worker = start_worker(self.server, self.home)
+
+    def restart_after_crash(self) -> None:
+        """SIGKILL the worker (and the flow runs it started) and the server, then start both
+        again on the same port and Prefect database, as an operator would after a crash."""
+        port = urlsplit(self.server.url).port
+        assert port is not None
+        for child in self.server.children:
+            child.kill()
+        self.server.children.clear()
+        again = start_server(self.server.home, port=port)
+        assert again.url == self.server.url
+        self.server.children.extend(again.children)
+        self.start_worker()
 
     def add_year(self, year: int) -> None:
         """The sample cluster's 2019 membership (leader and deputy included), again in `year`."""
@@ -71,12 +94,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     env.setenv("PREFECT_API_URL", server.url)
     try:
         with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_UI_URL: server.ui}):
-            worker = server.start_worker(
-                log=home / "worker.log",
-                poll_seconds=1,
-                sweep_seconds=3600,
-                THIDUA_INJECT_FAULT=FAULTS,
-            )
+            worker = start_worker(server, home)
             settings = get_settings()
             wait_for_deployments([settings.cycle_deployment, settings.campaign_deployment])
             yield Stack(server=server, worker=worker, home=home, database_url=url)

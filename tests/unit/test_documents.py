@@ -286,6 +286,7 @@ def _form_leader() -> dict[str, Any]:
         "leader_name": UNITS["tham-muu"],
         "last_outcome": "Trả lại Công ty Tháng Tám để bổ sung",
         "campaign_id": 7,
+        "as_of": dt.datetime(2019, 10, 30, 2, 15, tzinfo=dt.UTC),
     }
 
 

@@ -113,6 +113,7 @@ def describe(
         overdue=state.overdue,
         last_outcome=last,
         year=view.year,
+        as_of=utcnow(),
     )
     if run.stage == Stage.APPROVAL:
         vote = vote_of(session, view.id)

@@ -1,31 +1,28 @@
-"""The deployments thidua runs, and `serve` for one machine (a process that runs them).
+"""`serve` for one machine: a process that registers thidua's deployments and runs their flow runs.
 
-Entrypoints are module paths (`flows.campaign:campaign`), so any worker with the package
-installed can run them, whatever its working directory.
+The deployments themselves are defined once, in deployments/definitions.py; a work pool with
+workers on several machines uses the same definitions (`thidua deploy`, docs/deploy.md).
 """
 
 from datetime import timedelta
 
 from prefect import serve
-from prefect.deployments.runner import EntrypointType, RunnerDeployment
+from prefect.deployments.runner import RunnerDeployment
 
-from flows.campaign import campaign
-from flows.sweep import deadline_sweep
-from flows.yearly_cycle import yearly_cycle
+from deployments.definitions import deployments as definitions
 
 
-def deployments(*, sweep_every: timedelta = timedelta(minutes=1)) -> list[RunnerDeployment]:
-    common = dict(entrypoint_type=EntrypointType.MODULE_PATH, tags=["thidua"])
-    return [
-        yearly_cycle.to_deployment(name="yearly-cycle", **common),  # type: ignore[arg-type]
-        campaign.to_deployment(name="campaign", **common),  # type: ignore[arg-type]
-        deadline_sweep.to_deployment(name="deadline-sweep", interval=sweep_every, **common),  # type: ignore[arg-type]
-    ]
+def deployments(
+    *, sweep_every: timedelta = timedelta(minutes=1), yearly_cron: str | None = None
+) -> list[RunnerDeployment]:
+    """The deployments as served here: the yearly cycle unscheduled unless `yearly_cron` is given
+    (a laptop running the demo should not start a real cycle on 1 November)."""
+    return definitions(sweep_every=sweep_every, yearly_cron=yearly_cron)
 
 
-def main(limit: int | None = None, sweep_seconds: int = 60) -> None:
+def main(limit: int | None = None, sweep_seconds: int = 60, yearly_cron: str | None = None) -> None:
     serve(
-        *deployments(sweep_every=timedelta(seconds=sweep_seconds)),
+        *deployments(sweep_every=timedelta(seconds=sweep_seconds), yearly_cron=yearly_cron),
         limit=limit,
         print_starting_message=False,
     )
@@ -37,5 +34,10 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Serve thidua's deployments on this machine.")
     parser.add_argument("--limit", type=int, default=None, help="most flow runs at once")
     parser.add_argument("--sweep-seconds", type=int, default=60, help="deadline sweep interval")
+    parser.add_argument(
+        "--yearly-cron",
+        default=None,
+        help="schedule the yearly cycle (cron, in THIDUA_TIMEZONE), e.g. '0 7 1 11 *'",
+    )
     args = parser.parse_args()
-    main(limit=args.limit, sweep_seconds=args.sweep_seconds)
+    main(limit=args.limit, sweep_seconds=args.sweep_seconds, yearly_cron=args.yearly_cron)

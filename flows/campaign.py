@@ -13,6 +13,7 @@ from prefect.flow_runs import suspend_flow_run
 from flows.forms import DirectorateForm, LeaderForm
 from tasks import artifacts
 from tasks.campaign import answer_wait, bind_run, next_step
+from tasks.notifications import send_notifications
 from tasks.stages import CLOSERS
 
 FORMS = {"leader": LeaderForm, "directorate": DirectorateForm}
@@ -25,6 +26,7 @@ def campaign(campaign_id: int) -> dict[str, Any]:
     while True:
         step = next_step(campaign_id)
         artifacts.progress(campaign_id, step.progress, run_name)
+        send_notifications()  # what the last step caused; never raises, bounded by a timeout
         if step.kind == "done":
             logger.info("%s: hoàn thành cả năm giai đoạn", run_name)
             return {"campaign_id": campaign_id, "status": "completed"}

@@ -6,9 +6,14 @@ suspended, has nobody left to resume it; this scheduled flow does.
 
 from prefect import flow, get_run_logger
 
+from tasks.notifications import deliver_outbox
+from thidua.delivery import has_work
 from thidua.orchestration import sweep_once
 
 
 @flow(name="thidua-deadline-sweep")
 def deadline_sweep() -> int:
-    return sweep_once(get_run_logger().info)
+    woken = sweep_once(get_run_logger().info)
+    if has_work():  # reminders just enqueued, and messages whose retry is due
+        deliver_outbox()
+    return woken

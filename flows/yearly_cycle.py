@@ -5,13 +5,14 @@ from typing import Any
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.deployments import run_deployment
+from prefect.runtime import flow_run
 from pydantic import ValidationError
 
 from rules.config import CycleRules
 from thidua.db import session_scope
 from thidua.errors import from_validation
 from thidua.services.context import get_actor
-from thidua.services.cycles import StartedCampaign, start_cycle
+from thidua.services.cycles import StartedCampaign, clusters_of_year, start_cycle, this_year
 from thidua.settings import get_settings
 
 
@@ -19,7 +20,11 @@ from thidua.settings import get_settings
     name="Bắt đầu chu kỳ, cố định quy định", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE
 )
 def open_cycle(
-    year: int, movement: str, clusters: list[str], admin: str, rules: dict[str, Any] | None
+    year: int | None,
+    movement: str,
+    clusters: list[str] | None,
+    admin: str,
+    rules: dict[str, Any] | None,
 ) -> list[StartedCampaign]:
     try:
         parsed = CycleRules.model_validate(rules) if rules is not None else None
@@ -27,12 +32,13 @@ def open_cycle(
         raise from_validation(exc, "rules") from exc
     with session_scope() as session:
         actor = get_actor(session, admin)
+        year = year or this_year()
         _, started = start_cycle(
             session,
             actor=actor,
             year=year,
             movement_code=movement,
-            cluster_codes=clusters,
+            cluster_codes=clusters or clusters_of_year(session, year),
             rules=parsed,
         )
         return started
@@ -59,13 +65,20 @@ def launch_campaign(started: StartedCampaign) -> str:
     return str(run.id)
 
 
-@flow(name="thidua-yearly-cycle", flow_run_name="Chu kỳ thi đua {year} · {movement}")
+def _cycle_run_name() -> str:
+    params = flow_run.parameters
+    return f"Chu kỳ thi đua {params.get('year') or this_year()} · {params.get('movement', 'VANTQ')}"
+
+
+@flow(name="thidua-yearly-cycle", flow_run_name=_cycle_run_name)
 def yearly_cycle(
-    year: int,
-    clusters: list[str],
+    year: int | None = None,
+    clusters: list[str] | None = None,
     movement: str = "VANTQ",
     admin: str = "quantri",
     rules: dict[str, Any] | None = None,
 ) -> list[str]:
+    """Start the cycle of `year` (default: this year, in the organisation's time zone) for
+    `clusters` (default: every cluster with members that year); one campaign run per cluster."""
     started = open_cycle(year, movement, clusters, admin, rules)
     return [launch_campaign(s) for s in started]

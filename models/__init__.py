@@ -1,7 +1,7 @@
 """The application database's tables (SQLModel). Importing this package registers them all."""
 
 from models.audit import AuditEvent
-from models.auth import ActionCode, Delegation
+from models.auth import ActionCode, Delegation, Extension
 from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Movement, StageRun, Wait
 from models.inputs import (
     Ballot,
@@ -47,6 +47,7 @@ __all__ = [
     "DecisionKind",
     "Delegation",
     "Document",
+    "Extension",
     "MemberRole",
     "Membership",
     "Movement",

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
@@ -33,3 +33,16 @@ class Delegation(SQLModel, table=True):
     ends: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     granted_by: int = Field(foreign_key="actor.id")
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+
+
+class Extension(SQLModel, table=True):
+    """More time for one unit in one stage run, granted by the cluster leader."""
+
+    __table_args__ = (UniqueConstraint("stage_run_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    until: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str
+    granted_by: int = Field(foreign_key="actor.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

@@ -74,6 +74,8 @@ class StageRun(SQLModel, table=True):
     due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     on_deadline: str = "close"
     confirmed_by: int | None = Field(default=None, foreign_key="actor.id")
+    # Set when the leader had not acted in time: the directorate may then act in their place.
+    escalated_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     close_reason: str | None = None  # confirmed | deadline | returned | automatic
     result_json: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))

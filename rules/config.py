@@ -102,6 +102,11 @@ class StageDeadline(_Frozen):
 
     duration: timedelta = Field(gt=timedelta(0))
     on_deadline: Literal["close", "wait"] = "close"
+    # Longest extension the cluster leader may grant one unit past the due time.
+    max_extension: timedelta = Field(default=timedelta(days=7), ge=timedelta(0))
+    # A stage that waits past its due time ("wait") is escalated to the directorate this long
+    # after it, if the cluster leader has not closed it; None: never.
+    escalate_after: timedelta | None = Field(default=None, gt=timedelta(0))
 
 
 class VoteRules(_Frozen):

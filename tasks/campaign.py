@@ -15,7 +15,7 @@ from thidua.services import audit
 from thidua.services.context import load_campaign
 from thidua.services.waits import Step, answer, plan_step
 
-OPTS: dict[str, Any] = dict(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
+RETRY_DELAYS: list[float] = [1, 5, 15]
 
 
 def _flow_run_id() -> UUID | None:
@@ -23,7 +23,7 @@ def _flow_run_id() -> UUID | None:
     return ctx.flow_run.id if ctx and ctx.flow_run else None
 
 
-@task(name="Nhận đợt bình xét", **OPTS)
+@task(name="Nhận đợt bình xét", retries=3, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
 def bind_run(campaign_id: int) -> str:
     """Record which flow run drives the campaign (the first one to start it)."""
     flow_run_id = _flow_run_id()
@@ -48,7 +48,7 @@ def bind_run(campaign_id: int) -> str:
         return view.run_name
 
 
-@task(name="Xem bước tiếp theo", **OPTS)
+@task(name="Xem bước tiếp theo", retries=3, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
 def next_step(campaign_id: int) -> Step:
     with session_scope() as session:
         step = plan_step(session, campaign_id)
@@ -58,7 +58,12 @@ def next_step(campaign_id: int) -> Step:
     return step
 
 
-@task(name="Xử lý trả lời trên biểu mẫu", **OPTS)
+@task(
+    name="Xử lý trả lời trên biểu mẫu",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def answer_wait(campaign_id: int, wait_id: int, wait_key: str, data: dict[str, Any]) -> str:
     with session_scope() as session:
         outcome = answer(session, campaign_id, wait_id, data)

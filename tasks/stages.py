@@ -19,7 +19,8 @@ from thidua.services.progress import Verdict
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 from thidua.services.stages import close_stage
 
-RETRIES = dict(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE)
+# Seconds between the retries of a stage task: a database busy for a moment, a lost connection.
+RETRY_DELAYS: list[float] = [1, 5, 15]
 
 
 def _close(campaign_id: int, stage_run_id: int, verdict: Verdict, point: str) -> dict[str, str]:
@@ -44,7 +45,12 @@ def _document(campaign_id: int, kind: str) -> str | None:
         return doc.content if doc else None
 
 
-@task(name="Giai đoạn 1 · Tự chấm điểm", **RETRIES)  # type: ignore[call-overload]
+@task(
+    name="Giai đoạn 1 · Tự chấm điểm",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     _close(campaign_id, stage_run_id, verdict, "close_self_assessment")
     with session_scope() as session:
@@ -59,7 +65,12 @@ def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict)
     )
 
 
-@task(name="Giai đoạn 2 · Chấm chéo", **RETRIES)  # type: ignore[call-overload]
+@task(
+    name="Giai đoạn 2 · Chấm chéo",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     names = _close(campaign_id, stage_run_id, verdict, "close_peer_review")
     with session_scope() as session:
@@ -67,7 +78,12 @@ def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> 
     artifacts.ranking_table(campaign_id, ranking, names)
 
 
-@task(name="Giai đoạn 3 · Bình xét, bỏ phiếu kín", **RETRIES)  # type: ignore[call-overload]
+@task(
+    name="Giai đoạn 3 · Bình xét, bỏ phiếu kín",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     names = _close(campaign_id, stage_run_id, verdict, "close_vote")
     with session_scope() as session:
@@ -79,7 +95,12 @@ def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
         artifacts.document(campaign_id, "bien-ban", minutes, "Biên bản họp bình xét thi đua")
 
 
-@task(name="Giai đoạn 4 · Ban Giám đốc phê duyệt", **RETRIES)  # type: ignore[call-overload]
+@task(
+    name="Giai đoạn 4 · Ban Giám đốc phê duyệt",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     names = _close(campaign_id, stage_run_id, verdict, "close_approval")
     with session_scope() as session:
@@ -98,7 +119,12 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Non
     artifacts.document(campaign_id, "phe-duyet", text, "Quyết định của Ban Giám đốc")
 
 
-@task(name="Giai đoạn 5 · Đề nghị khen thưởng", **RETRIES)  # type: ignore[call-overload]
+@task(
+    name="Giai đoạn 5 · Đề nghị khen thưởng",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def close_nomination(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     _close(campaign_id, stage_run_id, verdict, "close_nomination")
     memo = _document(campaign_id, "to_trinh")

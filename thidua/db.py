@@ -1,4 +1,4 @@
-"""The application database: one engine per URL, short sessions, schema creation."""
+"""The application database: one engine per URL, short sessions, schema creation (migrations)."""
 
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -6,29 +6,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DDL, event
+from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from thidua.settings import get_settings
-
-# The audit log is append-only: the database itself refuses to change or delete an event.
-_APPEND_ONLY = {
-    "sqlite": [
-        "CREATE TRIGGER IF NOT EXISTS auditevent_no_update BEFORE UPDATE ON auditevent "
-        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-        "CREATE TRIGGER IF NOT EXISTS auditevent_no_delete BEFORE DELETE ON auditevent "
-        "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END",
-    ],
-    "postgresql": [
-        "CREATE OR REPLACE FUNCTION auditevent_append_only() RETURNS trigger AS $$ "
-        "BEGIN RAISE EXCEPTION 'audit log is append-only'; END $$ LANGUAGE plpgsql",
-        "DROP TRIGGER IF EXISTS auditevent_append_only ON auditevent",
-        "CREATE TRIGGER auditevent_append_only BEFORE UPDATE OR DELETE ON auditevent "
-        "FOR EACH ROW EXECUTE FUNCTION auditevent_append_only()",
-    ],
-}
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -79,8 +62,12 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 def create_schema(engine: Engine | None = None) -> None:
+    """Bring the database to the newest migration: the same migrations as `thidua db upgrade`
+    on a production database (tables, indexes, the audit log's append-only triggers), so a
+    database made by `thidua init` can be upgraded later. Then check that the models hold
+    nothing the migrations lack (a model changed without its migration fails here, clearly)."""
+    from thidua import migrate
+
     engine = engine or get_engine()
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as conn:
-        for stmt in _APPEND_ONLY.get(engine.dialect.name, []):
-            conn.execute(DDL(stmt))
+    migrate.upgrade(engine)
+    migrate.require_models_match(engine)

@@ -46,14 +46,21 @@ class DemoResult:
     seconds: float
 
 
-def demo_rules(self_assessment_seconds: int) -> dict[str, object]:
-    """Default rules, with a self-assessment stage short enough to watch its deadline pass."""
+APPROVAL_REASON = "Kết quả bình xét đúng quy trình, đúng tiêu chí."
+
+
+def demo_rules(self_assessment_seconds: int, lot_seed: str = "") -> dict[str, object]:
+    """Default rules, with a self-assessment stage short enough to watch its deadline pass.
+    A `lot_seed` fixes the lot that breaks final ties (else it is drawn when the cycle starts)."""
     rules = default_rules()
     deadlines = dict(rules.deadlines)
     deadlines[Stage.SELF_ASSESSMENT] = StageDeadline(
         duration=timedelta(seconds=self_assessment_seconds)
     )
-    return rules.model_copy(update={"deadlines": deadlines}).model_dump(mode="json")
+    update: dict[str, object] = {"deadlines": deadlines}
+    if lot_seed:
+        update["lot_seed"] = lot_seed
+    return rules.model_copy(update=update).model_dump(mode="json")
 
 
 @contextmanager
@@ -106,7 +113,7 @@ def _directorate_answers(state: CampaignState) -> bool:
             "actor": DIRECTORATE[0],
             "code": code,
             "action": DirectorateAction.APPROVE.value,
-            "reason": "Kết quả bình xét đúng quy trình, đúng tiêu chí.",
+            "reason": APPROVAL_REASON,
         },
     )
     return True
@@ -184,6 +191,8 @@ def run_cycle(
     clusters: list[str] | None = None,
     year: int = YEAR,
     directorate: Callable[[CampaignState], bool] | None = None,
+    lot_seed: str = "",
+    timeout: float = 900,
 ) -> tuple[list[int], list[UUID]]:
     """Trigger the yearly cycle deployment and drive it to the end; needs a worker running."""
     settings = get_settings()
@@ -195,7 +204,7 @@ def run_cycle(
             "clusters": clusters or [CLUSTER[0]],
             "movement": MOVEMENT[0],
             "admin": ADMIN[0],
-            "rules": demo_rules(self_assessment_seconds),
+            "rules": demo_rules(self_assessment_seconds, lot_seed),
         },
         timeout=0,
         as_subflow=False,
@@ -205,7 +214,7 @@ def run_cycle(
     with session_scope() as session:
         states = status(session, year=year)
     campaign_ids = [s.campaign_id for s in states]
-    drive(campaign_ids, script, on_change, log, directorate=directorate)
+    drive(campaign_ids, script, on_change, log, timeout=timeout, directorate=directorate)
     with session_scope() as session:
         fids = [s.flow_run_id for s in status(session, year=year) if s.flow_run_id]
     wait_runs_final(fids)

@@ -80,6 +80,16 @@ def _spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Child:
     return Child(name, process, log)
 
 
+def worker_command(pool: str, *, limit: int | None = None, name: str | None = None) -> list[str]:
+    """The command line of a process worker of `pool` (what docs/deploy.md tells to run)."""
+    args = [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process"]
+    if name:
+        args += ["--name", name]
+    if limit:
+        args += ["--limit", str(limit)]
+    return args
+
+
 @dataclass
 class LocalPrefect:
     url: str  # the API URL, ending in /api
@@ -111,6 +121,27 @@ class LocalPrefect:
             env,
             log,
         )
+        self.children.append(child)
+        return child
+
+    def start_pool_worker(
+        self,
+        pool: str,
+        *,
+        log: Path,
+        name: str | None = None,
+        limit: int | None = None,
+        query_seconds: int = 2,
+        **extra_env: str,
+    ) -> Child:
+        """A `prefect worker start --pool POOL --type process` (after `thidua deploy`): it polls
+        every `query_seconds` and runs each flow run as a subprocess of its own."""
+        env = self.env(
+            PREFECT_WORKER_QUERY_SECONDS=str(query_seconds),
+            PREFECT_WORKER_PREFETCH_SECONDS=str(max(query_seconds, 1)),
+            **extra_env,
+        )
+        child = _spawn(name or "worker", worker_command(pool, limit=limit, name=name), env, log)
         self.children.append(child)
         return child
 

@@ -11,6 +11,8 @@ from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
 from thidua.db import session_scope
+from thidua.services import notify
+from thidua.services.deadlines import escalate_due
 from thidua.services.queries import ready_to_move
 from thidua.settings import get_settings
 
@@ -79,6 +81,9 @@ def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
 def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
     """Wake every waiting campaign that may move now (deadline passed, confirmed, decided)."""
     with session_scope() as session:
+        notify.due_reminders(session)  # reminders and overdue notices, once per stage run
+        for campaign_id in escalate_due(session):
+            log(f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn chưa được xác nhận")
         ready = ready_to_move(session)
     woken = 0
     for state in ready:

@@ -4,7 +4,18 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-from models import Actor, Cluster, MemberRole, Membership, Movement, Role, TitleHistory, Unit
+from models import (
+    Actor,
+    Channel,
+    ChannelKind,
+    Cluster,
+    MemberRole,
+    Membership,
+    Movement,
+    Role,
+    TitleHistory,
+    Unit,
+)
 
 BODY = "Công an thành phố Hà Nội"
 CLUSTER = ("CTD4", "Cụm thi đua số 4")
@@ -37,6 +48,7 @@ HISTORY_2018: tuple[tuple[str, str], ...] = (
 
 DIRECTORATE = ("bgd.phogiamdoc", "Phó Giám đốc CATP Hà Nội (Ban Giám đốc)")
 ADMIN = ("quantri", "Quản trị hệ thống thi đua")
+MAIL_DOMAIN = "catp.hanoi.example"  # every sample person gets <username>@ this (RFC 2606)
 
 
 def officer_username(unit_code: str) -> str:
@@ -104,4 +116,12 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
         get_or_add(TitleHistory, {"unit_id": unit.id, "year": 2018, "title": title})
     get_or_add(Actor, {"username": DIRECTORATE[0]}, full_name=DIRECTORATE[1], role=Role.DIRECTORATE)
     get_or_add(Actor, {"username": ADMIN[0]}, full_name=ADMIN[1], role=Role.ADMIN)
+    usernames = [u for code, _ in UNITS for u in (officer_username(code), commander_username(code))]
+    for username in [*usernames, DIRECTORATE[0], ADMIN[0]]:
+        actor = session.exec(select(Actor).where(Actor.username == username)).one()
+        get_or_add(
+            Channel,
+            {"actor_id": actor.id, "kind": ChannelKind.EMAIL},
+            address=f"{username}@{MAIL_DOMAIN}",
+        )
     return SampleSummary(units=len(UNITS), actors=actors + 2, created=created)

@@ -1,10 +1,12 @@
 """All configuration in one place, read from THIDUA_* environment variables (or .env)."""
 
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +31,28 @@ class Settings(BaseSettings):
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
     nudge_wait_seconds: float = Field(default=30.0, ge=0)
+
+    # Notifications (thidua/services/notify.py writes them, thidua/delivery.py sends them).
+    notifications_enabled: bool = True
+    smtp_host: str = Field(default="", description="Empty: e-mails wait in the outbox.")
+    smtp_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Default: 25, 587 (starttls) or 465 (ssl)."
+    )
+    smtp_security: Literal["none", "starttls", "ssl"] = "starttls"
+    smtp_username: str = ""
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "Hệ thống thi đua <thidua@localhost>"
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Signs webhooks whose channel names no secret of its own."
+    )
+    notify_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="Connect/read timeout of one SMTP or webhook call."
+    )
+    notify_max_attempts: int = Field(default=10, ge=1)
+    reminder_before: timedelta = Field(
+        default=timedelta(days=1), description="Remind this long before a stage's deadline."
+    )
+    digest_hour: int = Field(default=7, ge=0, le=23, description="Local hour of daily digests.")
 
     @field_validator("database_url")
     @classmethod

@@ -18,10 +18,12 @@ from sqlmodel import col, func, select
 from typer.testing import CliRunner
 
 from models import (
+    Actor,
     AuditEvent,
     Ballot,
     Document,
     Nomination,
+    OutboxMessage,
     PeerReview,
     SelfAssessment,
     StageRun,
@@ -62,6 +64,19 @@ def _audit(campaign_id: int) -> Counter[str]:
             e.action
             for e in s.exec(select(AuditEvent).where(AuditEvent.campaign_id == campaign_id)).all()
         )
+
+
+def _outbox(campaign_id: int) -> list[tuple[str, str, OutboxMessage]]:
+    """The campaign's messages: (event, recipient's username, message)."""
+    with session_scope() as s:
+        return [
+            (m.event, a.username, m)
+            for m, a in s.exec(
+                select(OutboxMessage, Actor)
+                .join(Actor, col(Actor.id) == col(OutboxMessage.actor_id))
+                .where(OutboxMessage.campaign_id == campaign_id)
+            ).all()
+        ]
 
 
 def _stage_runs(campaign_id: int) -> list[tuple[str, int, str | None]]:
@@ -116,6 +131,16 @@ def test_a_whole_cycle_runs_through_the_five_stages(stack: Stack) -> None:
     audit = _audit(cid)
     assert (audit["stage.open"], audit["stage.close"], audit["campaign.complete"]) == (5, 5, 1)
     assert (audit["ballot.cast"], audit["directorate.approve"]) == (10, 1)
+    # Who was told what, once each; no SMTP here, so the e-mails wait in the outbox and say why.
+    messages = _outbox(cid)
+    events = Counter(e for e, _, _ in messages)
+    assert (events["stage_opened"], events["decision_requested"], events["returned"]) == (30, 1, 1)
+    assert (events["stage_closed"], events["campaign_finished"]) == (44, 11)
+    assert events["nominations_filed"] >= 3
+    assert ("reminder", "canbo.ctt8") in {(e, u) for e, u, _ in messages}
+    assert {u for e, u, _ in messages if e == "overdue"} >= {"canbo.ctt8", "chihuy.ptm"}
+    assert all(m.status == "pending" and m.last_error for _, _, m in messages)
+    assert all(str(run_id) in m.body_text for e, _, m in messages if e == "stage_opened")
 
     with get_client(sync_client=True) as client:
         run = client.read_flow_run(run_id)
@@ -161,6 +186,12 @@ def test_a_stage_task_that_fails_once_retries_without_duplicates(stack: Stack) -
     assert len({(n.unit_id, n.title) for n in nominations}) == len(nominations) > 0
     assert len(set(documents)) == len(documents)
     assert (_count(Ballot, cid), _count(VoterRoll, cid)) == (10, 10)
+    events = Counter(e for e, _, _ in _outbox(cid))  # retried stage tasks told nobody twice
+    assert (events["stage_opened"], events["stage_closed"], events["campaign_finished"]) == (
+        30,
+        44,
+        11,
+    )
     with get_client(sync_client=True) as client:
         task_runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))

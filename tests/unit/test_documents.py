@@ -32,6 +32,8 @@ from rules.results import Election, NominationCandidate, RankedUnit, TitleVote, 
 from thidua import templating
 from thidua.templating import all_templates, environment, render
 
+from .notification_samples import template_samples
+
 D = Decimal
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -326,6 +328,8 @@ SAMPLES: dict[str, Any] = {
     "form_leader.md.j2": _form_leader,
     "form_directorate.md.j2": _form_directorate,
 }
+# notifications/templates/messages: sampled in tests/unit/notification_samples.py
+SAMPLES.update(template_samples(_template_files()))
 
 
 def test_the_environment_sees_every_template_file() -> None:
@@ -339,11 +343,12 @@ def test_every_template_renders(name: str) -> None:
     if name not in SAMPLES:
         pytest.fail(f"no sample variables for template {name}: add them to SAMPLES in {__file__}")
     out = render(name, **SAMPLES[name]())
-    if not name.startswith("_"):
+    partial = Path(name).name.startswith("_")
+    if not partial:
         assert "Undefined" not in out
         assert len(out) > 200 if name in TEMPLATES else out.strip()
-    if name.endswith(".html.j2") and not name.startswith("_"):
-        _assert_standalone_html(out)
+    if name.endswith(".html.j2") and not partial:
+        _assert_standalone_html(out, lang="en" if "/en/" in name else "vi")
     if name.endswith(".md.j2"):
         _assert_markdown_tables(out)
 
@@ -352,11 +357,11 @@ def test_signature() -> None:
     assert render("_signature.txt.j2") == "— Hệ thống thidua\n"
 
 
-def _assert_standalone_html(out: str) -> None:
+def _assert_standalone_html(out: str, lang: str = "vi") -> None:
     from html.parser import HTMLParser
 
     assert out.startswith("<!DOCTYPE html>")
-    assert '<html lang="vi">' in out
+    assert f'<html lang="{lang}">' in out
     assert '<meta charset="utf-8">' in out
     void = {"meta", "br", "hr", "img", "input", "link"}
     stack: list[str] = []

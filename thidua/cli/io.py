@@ -7,6 +7,7 @@ notes go to stderr, so `thidua status --json | jq` always gets clean JSON.
 import json
 import os
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +22,7 @@ from sqlmodel import Session
 from models import Actor
 from thidua.errors import InvalidInput, ThiduaError, from_validation
 from thidua.services.auth import authenticate
+from thidua.services.delegation import acting_for
 from thidua.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)
@@ -159,4 +161,10 @@ def authenticated(session: Session, username: str) -> Actor:
         secret = typer.prompt(
             f"Mã bí mật của {username}", hide_input=True, default="", show_default=False
         )
-    return authenticate(session, username, secret)
+    actor = authenticate(session, username, secret)
+    principal = on_behalf_of.get()
+    return acting_for(session, actor, principal) if principal else actor
+
+
+# Set by the global option --thay-cho: the person the authenticated substitute acts for.
+on_behalf_of: ContextVar[str | None] = ContextVar("on_behalf_of", default=None)

@@ -5,7 +5,7 @@ configuration, a database not initialised) are caught once, here, in the command
 print "Lỗi: …" to stderr and exit with the error's code, never with a traceback.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
@@ -13,8 +13,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, ops, people, read, setup
-from thidua.cli.io import err, invalid_from, print_error
+from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup
+from thidua.cli.io import err, invalid_from, on_behalf_of, print_error
 from thidua.errors import InvalidInput, ThiduaError
 
 
@@ -68,7 +68,27 @@ setup.register(app)
 act.register(app)
 read.register(app)
 ops.register(app)
+
+
+@app.callback()
+def _root(
+    thay_cho: Annotated[
+        str | None,
+        typer.Option(
+            "--thay-cho",
+            "--on-behalf-of",
+            help="Làm thay người đã ủy quyền cho mình (tên đăng nhập của họ).",
+        ),
+    ] = None,
+) -> None:
+    on_behalf_of.set(thay_cho)
+
+
 people.register(app)
+db.register(app)
+deploy.register(app)
+doctor.register(app)
+bench.register(app)
 
 
 if __name__ == "__main__":

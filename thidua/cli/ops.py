@@ -70,11 +70,22 @@ def server(
 def worker(
     limit: Annotated[int | None, typer.Option(help="Số lượt chạy cùng lúc tối đa")] = None,
     sweep_seconds: Annotated[int, typer.Option(help="Chu kỳ quét hạn (giây)")] = 60,
+    pool: Annotated[
+        str | None,
+        typer.Option(help="Chạy worker của work pool này (sau `thidua deploy`) thay cho serve"),
+    ] = None,
 ) -> None:
-    """Phục vụ các deployment của thidua (chu kỳ, đợt bình xét, quét hạn) trên máy này."""
+    """Phục vụ các deployment của thidua (chu kỳ, đợt bình xét, quét hạn) trên máy này;
+    với --pool: một worker của work pool (prefect worker start --pool …)."""
     from deployments.serve import main
 
     url = _local_api()
+    if pool:
+        from thidua.localserver import worker_command
+
+        args = worker_command(pool, limit=limit)
+        os.environ["PREFECT_API_URL"] = url
+        os.execvp(args[0], args)  # the worker is this process: Ctrl-C and SIGTERM reach it
     with temporary_settings(updates={PREFECT_API_URL: url}):
         main(limit=limit, sweep_seconds=sweep_seconds)
 

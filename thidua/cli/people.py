@@ -1,5 +1,6 @@
 """People: secrets (issued once, kept as a hash), one-time codes for Prefect forms."""
 
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -10,8 +11,10 @@ from models.org import ROLE_LABELS
 from thidua import orchestration
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.db import session_scope
-from thidua.services import auth
+from thidua.errors import InvalidInput
+from thidua.services import auth, deadlines, delegation
 from thidua.services.context import get_actor, load_campaign
+from thidua.settings import get_settings
 
 actors_app = typer.Typer(
     help="Người dùng: cấp, thu hồi mã bí mật; danh sách.", no_args_is_help=True
@@ -91,6 +94,58 @@ def code(
         note(f"Nhập mã vào biểu mẫu của lượt chạy: {orchestration.ui_url(flow_run_id)}")
 
 
+def _moment(text: str, field: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(field, f"'{text}' không phải thời điểm ISO 8601") from None
+    return value if value.tzinfo else value.replace(tzinfo=get_settings().tz)
+
+
+def delegate(
+    actor: ActorOpt,
+    to: Annotated[str, typer.Option("--to", help="Người làm thay (tên đăng nhập).")],
+    from_: Annotated[str, typer.Option("--from", help="Từ (ISO 8601, giờ Việt Nam nếu thiếu).")],
+    until: Annotated[str, typer.Option("--until", help="Đến (ISO 8601).")],
+) -> None:
+    """Ủy quyền cho người khác làm thay trong một khoảng thời gian (ghi nhận cả hai tên)."""
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        row = delegation.delegate(
+            session,
+            principal=who,
+            substitute=to,
+            starts=_moment(from_, "from"),
+            ends=_moment(until, "until"),
+        )
+        ends = row.ends
+    done(f"{to} được làm thay {actor} đến {local_time(ends)}; dùng: thidua --thay-cho {actor} …")
+
+
+def extend(
+    campaign: Annotated[int, typer.Option("--campaign", help="Số của đợt bình xét.")],
+    actor: ActorOpt,
+    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị được gia hạn.")],
+    until: Annotated[str, typer.Option("--until", help="Hạn mới (ISO 8601).")],
+    reason: Annotated[str, typer.Option("--reason", help="Lý do gia hạn.")],
+) -> None:
+    """Cụm trưởng gia hạn cho một đơn vị trong giai đoạn đang mở."""
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        ext = deadlines.grant_extension(
+            session,
+            actor=who,
+            campaign_id=campaign,
+            unit_code=unit,
+            until=_moment(until, "until"),
+            reason=reason,
+        )
+        new_due = ext.until
+    done(f"Đã gia hạn cho {unit} đến {local_time(new_due)}")
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(actors_app, name="actor")
     app.command()(code)
+    app.command()(delegate)
+    app.command()(extend)

@@ -11,7 +11,7 @@ from thidua.cli import views
 from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
 from thidua.db import session_scope
 from thidua.errors import NotFound
-from thidua.services import queries
+from thidua.services import notify, queries
 from thidua.services.context import load_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
@@ -30,8 +30,9 @@ def status(
     """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
     with session_scope() as session:
         states = queries.status(session, year=year)
+        unsent = notify.undelivered(session, [s.campaign_id for s in states])
     if as_json:
-        print_json([s.to_json() for s in states])
+        print_json([{**s.to_json(), "notifications": unsent[s.campaign_id]} for s in states])
         return
     if not states:
         out.print("Chưa có đợt bình xét nào" + (f" năm {year}." if year else "."))
@@ -68,6 +69,13 @@ def status(
             )
             for m in s.missing:
                 out.print(f"  • {m['name']}: {m['what']}", markup=False, highlight=False)
+    for s in states:
+        n = unsent[s.campaign_id]
+        if n["pending"] or n["failed"]:
+            head = f"\nThông báo chưa gửi ở #{s.campaign_id}: {n['pending']} đang chờ"
+            out.print(f"{head}, {n['failed']} lỗi", style="bold", markup=False, highlight=False)
+            for e in n["errors"]:
+                out.print(f"  • {e['count']} × {e['error']}", markup=False, highlight=False)
 
 
 def pending(

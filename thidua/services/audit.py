@@ -1,11 +1,15 @@
 """Writing the audit log. Every command writes its event in the same transaction as its change."""
 
+from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from models import Actor, AuditEvent
+
+# Set while a substitute acts under a delegation (thidua.services.delegation.acting_for).
+acting_substitute: ContextVar[Actor | None] = ContextVar("acting_substitute", default=None)
 
 
 def record(
@@ -25,8 +29,10 @@ def record(
         existing = session.exec(select(AuditEvent).where(AuditEvent.key == key)).first()
         if existing is not None:
             return None
+    substitute = acting_substitute.get() if actor is not None else None
     event = AuditEvent(
         actor_id=actor.id if actor else None,
+        substitute_id=substitute.id if substitute else None,
         action=action,
         campaign_id=campaign_id,
         entity=entity,

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
@@ -111,17 +112,32 @@ def load_campaign(session: Session, campaign_id: int) -> CampaignView:
     )
 
 
-def open_stage_run(session: Session, view: CampaignView) -> StageRun | None:
-    """The campaign's open stage run, if one is open."""
-    return session.exec(
+Lock = Literal["share", "update"] | None
+
+
+def open_stage_run(session: Session, view: CampaignView, lock: Lock = None) -> StageRun | None:
+    """The campaign's open stage run, if one is open.
+
+    `lock` holds the row until the transaction ends (PostgreSQL; SQLite's writers run one at a
+    time anyway): "share" for an input written into the stage (several at once), so that the
+    stage cannot close under it and closing counts it; "update" for a decision on the stage
+    (one at a time), which then sees what the one before it wrote. Closing takes "update" too,
+    so an input either lands before the close and is counted, or finds the stage closed.
+    """
+    stmt = (
         select(StageRun)
         .where(StageRun.campaign_id == view.id, col(StageRun.closed_at).is_(None))
         .order_by(col(StageRun.id).desc())
-    ).first()
+    )
+    if lock is not None:
+        stmt = stmt.with_for_update(read=lock == "share").execution_options(populate_existing=True)
+    return session.exec(stmt).first()
 
 
-def require_open_stage(session: Session, view: CampaignView, stage: object) -> StageRun:
-    run = open_stage_run(session, view)
+def require_open_stage(
+    session: Session, view: CampaignView, stage: object, lock: Lock = None
+) -> StageRun:
+    run = open_stage_run(session, view, lock)
     if run is None or run.stage != stage or view.campaign.stage != stage:
         current = view.campaign.stage.label
         state = "đang mở" if run is not None else "đã đóng"

@@ -3,8 +3,9 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from models import Actor, Campaign, Cluster, Cycle, MemberRole, Membership, Movement, Role
 from rules.config import CycleRules
@@ -12,6 +13,7 @@ from rules.defaults import default_rules
 from thidua.errors import Conflict, InvalidInput, NotFound
 from thidua.services import audit
 from thidua.services.access import require_role
+from thidua.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -128,6 +130,24 @@ def start_cycle(
             )
         )
     return cycle, started
+
+
+def this_year() -> int:
+    """The current year in the organisation's time zone (a cycle scheduled for 1 November)."""
+    return datetime.now(get_settings().tz).year
+
+
+def clusters_of_year(session: Session, year: int) -> list[str]:
+    """Codes of every cluster that has member units in `year`: what a scheduled cycle starts."""
+    return list(
+        session.exec(
+            select(Cluster.code)
+            .join(Membership, col(Membership.cluster_id) == col(Cluster.id))
+            .where(Membership.year == year)
+            .distinct()
+            .order_by(col(Cluster.code))
+        ).all()
+    )
 
 
 def get_movement(session: Session, code: str) -> Movement:

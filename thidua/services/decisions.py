@@ -34,14 +34,16 @@ def confirm_stage(
     view = load_campaign(session, campaign_id)
     if stage is None:
         stage = view.campaign.stage
-    run = require_open_stage(session, view, stage)
+    run = require_open_stage(session, view, stage, lock="update")  # one confirmation at a time
     if stage not in CONFIRMABLE:
         raise WrongStage(f"Giai đoạn '{stage.label}' không do Cụm trưởng xác nhận")
-    require_cluster_leader(actor, view, f"xác nhận giai đoạn '{stage.label}'")
+    if not (run.escalated_at is not None and actor.role == Role.DIRECTORATE):
+        require_cluster_leader(actor, view, f"xác nhận giai đoạn '{stage.label}'")
     if run.confirmed_by is not None:
         return run
     state = progress(session, view, run)
-    if state.missing:
+    # Past its due time a stage may be closed with what it received; before it, only when full.
+    if state.missing and not state.overdue:
         lines = "; ".join(f"{m.name}: {m.what}" for m in state.missing)
         raise NotReady(f"Chưa thể xác nhận '{stage.label}': {lines}")
     assert run.id is not None and actor.id is not None
@@ -77,7 +79,7 @@ def decide(
     """The directorate approves, amends titles with a reason, or returns to an earlier stage."""
     view = load_campaign(session, campaign_id)
     require_role(actor, Role.DIRECTORATE, "phê duyệt kết quả của cụm")
-    run = require_open_stage(session, view, Stage.APPROVAL)
+    run = require_open_stage(session, view, Stage.APPROVAL, lock="update")  # one decision
     assert run.id is not None and actor.id is not None
     earlier = session.exec(select(Decision).where(Decision.stage_run_id == run.id)).first()
     if earlier is not None:

@@ -10,6 +10,7 @@ from models import Decision, DecisionKind, PeerReview, SelfAssessment, StageRun,
 from models.types import utcnow
 from rules.stages import Stage
 from thidua.services.context import CampaignView
+from thidua.services.deadlines import effective_due
 
 
 class Verdict(StrEnum):
@@ -122,13 +123,13 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
         n_received = len(pairs)
     elif run.stage in (Stage.APPROVAL, Stage.NOMINATION):
         n_received = expected - len(missing)
-    overdue = utcnow() >= run.due_at
+    overdue = utcnow() >= effective_due(session, run)
     confirmed = run.confirmed_by is not None
     if run.stage == Stage.NOMINATION:
         verdict = Verdict.AUTOMATIC
     elif run.stage == Stage.APPROVAL:
         verdict = Verdict.DECIDED if not missing else Verdict.WAITING
-    elif confirmed and not missing:
+    elif confirmed and (not missing or overdue):
         verdict = Verdict.CONFIRMED
     elif overdue and run.on_deadline == "close":
         verdict = Verdict.DEADLINE

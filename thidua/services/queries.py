@@ -172,6 +172,14 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
                         command=f"thidua return {c} --unit <mã> --comment <lý do>",
                     )
                 )
+        elif actor.role == Role.DIRECTORATE and run.escalated_at is not None:
+            items.append(
+                PendingItem(
+                    **common,
+                    what=f"chuyển lên: Cụm trưởng chưa xác nhận '{run.stage.label}' quá hạn",
+                    command=f"thidua confirm {c}",
+                )
+            )
         elif actor.role == Role.DIRECTORATE and run.stage == Stage.APPROVAL and state.missing:
             items.append(
                 PendingItem(

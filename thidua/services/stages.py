@@ -32,7 +32,7 @@ from rules.scoring import consolidate, rank_units
 from rules.stages import Stage
 from rules.tally import tally
 from thidua.errors import WrongStage
-from thidua.services import audit
+from thidua.services import audit, notify
 from thidua.services import documents as docs
 from thidua.services.context import CampaignView, latest_stage_run, open_stage_run
 from thidua.services.progress import Verdict
@@ -83,6 +83,7 @@ def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
         after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
         key=f"stage.open:{view.id}:{stage}:{attempt}",
     )
+    notify.stage_opened(session, view, run)
     return run
 
 
@@ -107,6 +108,7 @@ def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Ve
         after={"stage": run.stage, "attempt": run.attempt, "reason": run.close_reason},
         key=f"stage.close:{run.id}",
     )
+    notify.stage_closed(session, view, run)
     if follow is not None:
         open_stage(session, view, follow)
     else:
@@ -166,7 +168,9 @@ def _close_peer_review(
         if uid in by_id
     }
     peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
-    for review in session.exec(select(PeerReview).where(PeerReview.stage_run_id == run.id)).all():
+    reviews = session.exec(select(PeerReview).where(PeerReview.stage_run_id == run.id)).all()
+    # In the reviewers' order, not the database's: a recount anywhere gives the same result.
+    for review in sorted(reviews, key=lambda r: by_id.get(r.reviewer_unit_id, "")):
         if review.reviewee_unit_id in by_id:
             peer_totals[by_id[review.reviewee_unit_id]].append(Decimal(str(review.total)))
     scores = consolidate(view.rules, view.member_codes, self_totals, peer_totals)

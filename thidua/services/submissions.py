@@ -24,6 +24,7 @@ from models import (
     SelfScore,
     StageRun,
     SubmissionStatus,
+    Unit,
     VoterRoll,
 )
 from models.types import utcnow
@@ -33,9 +34,10 @@ from rules.results import BallotContent
 from rules.scoring import total_score, validate_scores
 from rules.stages import Stage
 from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
-from thidua.services import audit
+from thidua.services import audit, notify
 from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import CampaignView, load_campaign, require_open_stage
+from thidua.services.deadlines import unit_due
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.results import ranking_of
 from thidua.settings import get_settings
@@ -45,10 +47,13 @@ def _sha(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _accepting(session: Session, view: CampaignView, stage: Stage) -> StageRun:
-    run = require_open_stage(session, view, stage)
-    if run.on_deadline == "close" and utcnow() >= run.due_at:
-        local = run.due_at.astimezone(get_settings().tz)
+def _accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) -> StageRun:
+    """The open stage run, if this unit may still submit to it (its due time, or extension)."""
+    run = require_open_stage(session, view, stage, lock="share")  # not closed under us
+    assert unit.id is not None
+    due = unit_due(session, run, unit.id)
+    if run.on_deadline == "close" and utcnow() >= due:
+        local = due.astimezone(get_settings().tz)
         raise WrongStage(f"Giai đoạn '{stage.label}' đã hết hạn lúc {local:%H:%M ngày %d/%m/%Y}")
     return run
 
@@ -73,7 +78,7 @@ def submit_self_assessment(
 ) -> SelfAssessment:
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
-    run = _accepting(session, view, Stage.SELF_ASSESSMENT)
+    run = _accepting(session, view, Stage.SELF_ASSESSMENT, unit)
     scores = _scores(view, data.scores)
     content = {
         "scores": {k: str(v) for k, v in scores.items()},
@@ -140,7 +145,7 @@ def return_self_assessment(
 ) -> SelfAssessment:
     view = load_campaign(session, campaign_id)
     require_cluster_leader(actor, view, "trả lại bản tự chấm")
-    run = require_open_stage(session, view, Stage.SELF_ASSESSMENT)
+    run = require_open_stage(session, view, Stage.SELF_ASSESSMENT, lock="update")
     if not comment.strip():
         raise InvalidInput("comment", "phải nêu lý do trả lại để đơn vị sửa")
     unit = view.unit(unit_code)
@@ -176,6 +181,7 @@ def return_self_assessment(
             "via": via,
         },
     )
+    notify.returned(session, view, run, latest, actor)
     return latest
 
 
@@ -190,7 +196,7 @@ def submit_reviews(
     """All of a unit's reviews in the list are written together, or none is."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "chấm chéo")
-    run = _accepting(session, view, Stage.PEER_REVIEW)
+    run = _accepting(session, view, Stage.PEER_REVIEW, unit)
     assert run.id is not None and unit.id is not None and actor.id is not None
     seen: set[str] = set()
     written = []
@@ -263,7 +269,7 @@ def cast_ballot(
     """Record the unit on the voter roll and the ballot apart from it; nothing links the two."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "bỏ phiếu")
-    run = _accepting(session, view, Stage.VOTE)
+    run = _accepting(session, view, Stage.VOTE, unit)
     assert run.id is not None and unit.id is not None
     ranking = ranking_of(session, view.id) or []
     proposed = {r.unit: r.proposed_title for r in ranking}

@@ -1,0 +1,5 @@
+"""`python -m bench`: see bench.runner."""
+
+from bench.runner import main
+
+main()

@@ -1,0 +1,522 @@
+"""Scoring and tallying at national scale, against the same aggregation in plain SQL.
+
+1000 clusters of 10 units are created (`thidua.synthetic.load_synthetic`) and a cycle started
+for them (`start_cycle`); then every campaign is put straight into an open peer-review stage
+with every self-assessment and peer review in, by bulk inserts (executemany on SQLite, COPY on
+PostgreSQL for the score lines): 10 000 self-assessments, 90 000 reviews, 1.8 million
+peer-score rows. Then, timed:
+
+- SQL, peer review: one statement per variant, all clusters at once — the consolidated score
+  and rank of every unit from the stored review totals (what the service reads), and from the
+  1.8 million peer-score lines (totals recomputed);
+- service, peer review: `close_stage` for every campaign, each in its own transaction as the
+  stage task runs it (consolidate, rank, store, audit, notify, open the vote); and the closer's
+  computation alone (read rows, consolidate, rank), rolled back;
+- the same for the vote: ten secret ballots per campaign are bulk-inserted, then one SQL
+  statement counts every question of every cluster, against `close_stage` (tally, minutes
+  document, audit) and the tally's computation alone.
+"""
+
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, text, update
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, select
+
+from models import (
+    Actor,
+    Ballot,
+    Campaign,
+    CampaignStatus,
+    MemberRole,
+    Membership,
+    PeerReview,
+    PeerScore,
+    Role,
+    SelfAssessment,
+    SelfScore,
+    StageRun,
+    SubmissionStatus,
+    Unit,
+    VoterRoll,
+)
+from models.types import utcnow
+from rules.results import BallotContent
+from rules.stages import Stage
+from rules.tally import tally
+from thidua.db import get_engine, session_scope
+from thidua.services import stages as stage_service
+from thidua.services.context import load_campaign, open_stage_run
+from thidua.services.progress import Verdict
+from thidua.services.results import ranking_of
+
+from .domain import YEAR, prepare, start
+from .scheme import bench_rules
+
+SHA = "0" * 64
+
+
+def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t, out
+
+
+def _next_id(conn: Connection, model: Any) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(model.id), 0))).scalar_one()) + 1
+
+
+def _sheet_maker(rng: random.Random) -> Callable[[float], tuple[list[tuple[str, float]], float]]:
+    """Score sheets of the 20-criterion scheme at about `quality` of each maximum."""
+    criteria = [
+        (c.code, float(c.max_points), float(c.step or Decimal("0.01")))
+        for c in bench_rules().scheme.criteria
+    ]
+
+    def sheet(quality: float) -> tuple[list[tuple[str, float]], float]:
+        lines = []
+        for code, top, step in criteria:
+            q = min(max(quality + rng.uniform(-0.03, 0.03), 0.0), 1.0)
+            lines.append((code, round(int(q * top / step) * step, 2)))
+        return lines, round(sum(p for _, p in lines), 2)
+
+    return sheet
+
+
+def _copy_rows(conn: Connection, table: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk-load score lines: COPY on PostgreSQL, executemany on SQLite."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cur = raw.cursor()
+    if conn.dialect.name == "postgresql":
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for row in rows:
+                copy.write_row(row)
+    else:
+        marks = ",".join("?" * len(columns.split(",")))
+        cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+    cur.close()
+
+
+def _fix_sequences(conn: Connection, tables: list[str]) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    for t in tables:
+        conn.execute(
+            text(f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))")
+        )
+
+
+def fill_peer_review(engine: Engine, seed: int = 7) -> dict[str, int]:
+    """Every campaign into an open, confirmed peer-review stage with all its inputs in."""
+    rng = random.Random(seed)
+    sheet = _sheet_maker(rng)
+    now = utcnow()
+    due = now.replace(year=now.year + 1)
+    counts = {"selfassessment": 0, "selfscore": 0, "peerreview": 0, "peerscore": 0}
+    with engine.begin() as conn:
+        campaigns = conn.execute(select(Campaign.id, Campaign.cluster_id)).all()
+        members: dict[int, list[int]] = {}
+        leaders: dict[int, int] = {}
+        for cluster_id, unit_id, role in conn.execute(
+            select(Membership.cluster_id, Membership.unit_id, Membership.role).where(
+                Membership.year == YEAR
+            )
+        ):
+            members.setdefault(cluster_id, []).append(unit_id)
+            if role == MemberRole.LEADER:
+                leaders[cluster_id] = unit_id
+        officer = dict(
+            conn.execute(
+                select(Actor.unit_id, Actor.id).where(Actor.role == Role.UNIT_OFFICER)
+            ).all()
+        )
+        commander = dict(
+            conn.execute(
+                select(Actor.unit_id, Actor.id).where(Actor.role == Role.CLUSTER_LEADER)
+            ).all()
+        )
+        run_id, sa_id, ss_id = (_next_id(conn, m) for m in (StageRun, SelfAssessment, SelfScore))
+        pr_id, ps_id = _next_id(conn, PeerReview), _next_id(conn, PeerScore)
+        runs, sas, reviews = [], [], []
+        selfscores: list[tuple[Any, ...]] = []
+        peerscores: list[tuple[Any, ...]] = []
+        for campaign_id, cluster_id in campaigns:
+            units = members[cluster_id]
+            quality = {u: rng.uniform(0.80, 0.97) for u in units}
+            sa_run, pr_run = run_id, run_id + 1
+            run_id += 2
+            runs.append(
+                dict(
+                    id=sa_run,
+                    campaign_id=campaign_id,
+                    stage=Stage.SELF_ASSESSMENT,
+                    attempt=1,
+                    opened_at=now,
+                    due_at=due,
+                    on_deadline="close",
+                    confirmed_by=commander[leaders[cluster_id]],
+                    closed_at=now,
+                    close_reason="confirmed",
+                    result_json={"submitted": [], "missing": []},
+                )
+            )
+            runs.append(
+                dict(
+                    id=pr_run,
+                    campaign_id=campaign_id,
+                    stage=Stage.PEER_REVIEW,
+                    attempt=1,
+                    opened_at=now,
+                    due_at=due,
+                    on_deadline="close",
+                    confirmed_by=commander[leaders[cluster_id]],
+                    closed_at=None,
+                    close_reason=None,
+                    result_json=None,
+                )
+            )
+            for u in units:
+                lines, total = sheet(min(quality[u] + 0.02, 1.0))
+                sas.append(
+                    dict(
+                        id=sa_id,
+                        stage_run_id=sa_run,
+                        unit_id=u,
+                        version=1,
+                        status=SubmissionStatus.SUBMITTED,
+                        total=total,
+                        achievements="",
+                        shortcomings="",
+                        evidence=[],
+                        content_sha256=SHA,
+                        submitted_by=officer[u],
+                        submitted_at=now,
+                    )
+                )
+                selfscores += [(ss_id + i, sa_id, c, p) for i, (c, p) in enumerate(lines)]
+                ss_id += len(lines)
+                sa_id += 1
+                for v in units:
+                    if v == u:
+                        continue
+                    lines, total = sheet(quality[v] - rng.uniform(0.0, 0.05))
+                    reviews.append(
+                        dict(
+                            id=pr_id,
+                            stage_run_id=pr_run,
+                            reviewer_unit_id=u,
+                            reviewee_unit_id=v,
+                            total=total,
+                            comment="",
+                            content_sha256=SHA,
+                            submitted_by=officer[u],
+                            submitted_at=now,
+                        )
+                    )
+                    peerscores += [(ps_id + i, pr_id, c, p) for i, (c, p) in enumerate(lines)]
+                    ps_id += len(lines)
+                    pr_id += 1
+        conn.execute(StageRun.__table__.insert(), runs)  # type: ignore[attr-defined]
+        conn.execute(SelfAssessment.__table__.insert(), sas)  # type: ignore[attr-defined]
+        _copy_rows(conn, "selfscore", "id, assessment_id, item_code, points", selfscores)
+        conn.execute(PeerReview.__table__.insert(), reviews)  # type: ignore[attr-defined]
+        _copy_rows(conn, "peerscore", "id, review_id, item_code, points", peerscores)
+        conn.execute(
+            update(Campaign).values(
+                stage=Stage.PEER_REVIEW, status=CampaignStatus.WAITING, updated_at=now
+            )
+        )
+        _fix_sequences(conn, ["stagerun", "selfassessment", "selfscore", "peerreview", "peerscore"])
+        counts = {
+            "stagerun": len(runs),
+            "selfassessment": len(sas),
+            "selfscore": len(selfscores),
+            "peerreview": len(reviews),
+            "peerscore": len(peerscores),
+        }
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("ANALYZE"))
+    return counts
+
+
+def fill_votes(engine: Engine, seed: int = 11) -> dict[str, int]:
+    """Ten secret ballots per campaign (and the voter roll) in every open vote stage."""
+    rng = random.Random(seed)
+    ballots: list[dict[str, Any]] = []
+    roll: list[dict[str, Any]] = []
+    with session_scope() as s:
+        for campaign_id in s.exec(select(Campaign.id)).all():
+            view = load_campaign(s, campaign_id)
+            run = open_stage_run(s, view)
+            ranking = ranking_of(s, campaign_id) or []
+            assert run is not None and run.stage == Stage.VOTE
+            codes = [r.unit for r in ranking]
+            for unit in view.members:
+                others = [c for c in codes if c != unit.code]
+                content = BallotContent(
+                    acclaim=codes[0] if codes[0] != unit.code else None,
+                    leader=others[0],
+                    deputy=others[1],
+                    titles={r.unit: rng.random() > 0.05 for r in ranking if r.proposed_title},
+                )
+                ballots.append(
+                    dict(
+                        id=uuid.uuid4().hex,
+                        stage_run_id=run.id,
+                        content=content.model_dump(mode="json"),
+                    )
+                )
+                roll.append(dict(stage_run_id=run.id, unit_id=unit.id))
+    rng.shuffle(ballots)
+    with engine.begin() as conn:
+        conn.execute(Ballot.__table__.insert(), ballots)  # type: ignore[attr-defined]
+        conn.execute(VoterRoll.__table__.insert(), roll)  # type: ignore[attr-defined]
+    return {"ballot": len(ballots), "voterroll": len(roll)}
+
+
+# ------------------------------------------------------------------ the same work, in SQL
+
+_OPEN = "r.closed_at IS NULL AND r.stage = '{stage}'"
+
+_OWN = """
+own AS (
+  SELECT r2.campaign_id, sa.unit_id, sa.total
+  FROM selfassessment sa JOIN stagerun r2 ON r2.id = sa.stage_run_id
+  WHERE r2.stage = 'SELF_ASSESSMENT' AND sa.status = 'SUBMITTED'
+    AND NOT EXISTS (SELECT 1 FROM selfassessment n WHERE n.stage_run_id = sa.stage_run_id
+                    AND n.unit_id = sa.unit_id AND n.version > sa.version)
+)"""
+
+_RANK = """
+SELECT campaign_id, unit_id, peer_mean, n, consolidated,
+       RANK() OVER (PARTITION BY campaign_id ORDER BY consolidated DESC) AS rank
+FROM (
+  SELECT r.campaign_id, p.unit_id, ROUND(CAST(p.peer_mean AS NUMERIC), 2) AS peer_mean, p.n,
+         ROUND(CAST(COALESCE(0.3 * own.total + 0.7 * ROUND(CAST(p.peer_mean AS NUMERIC), 2),
+                             ROUND(CAST(p.peer_mean AS NUMERIC), 2)) AS NUMERIC), 2)
+           AS consolidated
+  FROM peer p JOIN stagerun r ON r.id = p.stage_run_id
+  LEFT JOIN own ON own.campaign_id = r.campaign_id AND own.unit_id = p.unit_id
+) scored"""
+
+SQL_FROM_TOTALS = f"""
+WITH peer AS (
+  SELECT pr.stage_run_id, pr.reviewee_unit_id AS unit_id, AVG(pr.total) AS peer_mean,
+         COUNT(*) AS n
+  FROM peerreview pr JOIN stagerun r ON r.id = pr.stage_run_id
+  WHERE {_OPEN.format(stage="PEER_REVIEW")}
+  GROUP BY pr.stage_run_id, pr.reviewee_unit_id
+), {_OWN}
+{_RANK}"""
+
+SQL_FROM_SCORES = f"""
+WITH totals AS (
+  SELECT pr.stage_run_id, pr.reviewee_unit_id, SUM(ps.points) AS total
+  FROM peerscore ps JOIN peerreview pr ON pr.id = ps.review_id
+  JOIN stagerun r ON r.id = pr.stage_run_id
+  WHERE {_OPEN.format(stage="PEER_REVIEW")}
+  GROUP BY ps.review_id, pr.stage_run_id, pr.reviewee_unit_id
+), peer AS (
+  SELECT stage_run_id, reviewee_unit_id AS unit_id, AVG(total) AS peer_mean, COUNT(*) AS n
+  FROM totals GROUP BY stage_run_id, reviewee_unit_id
+), {_OWN}
+{_RANK}"""
+
+
+def sql_tally(dialect: str) -> str:
+    if dialect == "postgresql":
+        field = "b.content->>'{q}'"
+        titles = "json_each_text(b.content->'titles') AS j"
+        key, value = "j.key", "j.value"
+    else:
+        field = "json_extract(b.content, '$.{q}')"
+        titles = "json_each(b.content, '$.titles') AS j"
+        key, value = "j.key", "CAST(j.value AS TEXT)"
+    parts = [
+        f"SELECT b.stage_run_id, '{q}' AS question, {field.format(q=q)} AS answer, "
+        f"COUNT(*) AS votes FROM ballot b JOIN stagerun r ON r.id = b.stage_run_id "
+        f"WHERE {_OPEN.format(stage='VOTE')} GROUP BY 1, 2, 3"
+        for q in ("acclaim", "leader", "deputy")
+    ]
+    parts.append(
+        f"SELECT b.stage_run_id, 'title:' || {key}, {value}, COUNT(*) FROM ballot b "
+        f"JOIN stagerun r ON r.id = b.stage_run_id, {titles} "
+        f"WHERE {_OPEN.format(stage='VOTE')} GROUP BY 1, 2, 3"
+    )
+    return "\nUNION ALL\n".join(parts)
+
+
+def _sql(engine: Engine, statement: str, repeat: int = 3) -> tuple[float, list[Any]]:
+    """Median of `repeat` runs, every row fetched into Python."""
+    times, rows = [], []
+    for _ in range(repeat):
+        with engine.connect() as conn:
+            t = time.perf_counter()
+            rows = list(conn.execute(text(statement)).fetchall())
+            times.append(time.perf_counter() - t)
+    return statistics.median(times), rows
+
+
+def _same_scores(sql_rows: list[Any], campaign_id: int) -> bool:
+    """The SQL's consolidated scores of one campaign are the service's (to the cent; floats
+    against exact decimals)."""
+    from_sql = {int(r[1]): float(r[4]) for r in sql_rows if int(r[0]) == campaign_id}
+    with session_scope() as s:
+        view = load_campaign(s, campaign_id)
+        ranking = ranking_of(s, campaign_id) or []
+    ids = {u.code: u.id for u in view.members}
+    return len(ranking) == len(from_sql) > 0 and all(
+        abs(from_sql[ids[r.unit]] - float(r.consolidated)) <= 0.011 for r in ranking
+    )
+
+
+# ------------------------------------------------------------------ the services
+
+
+def _campaign_runs(stage: Stage) -> list[tuple[int, int]]:
+    with session_scope() as s:
+        return [
+            (c, r)
+            for c, r in s.exec(
+                select(StageRun.campaign_id, StageRun.id).where(  # type: ignore[call-overload]
+                    StageRun.stage == stage,
+                    StageRun.closed_at.is_(None),  # type: ignore[union-attr]
+                )
+            ).all()
+        ]
+
+
+def service_compute(stage: Stage) -> float:
+    """The closer's computation for every campaign (rows read, results computed), rolled back."""
+    pairs = _campaign_runs(stage)
+    t = time.perf_counter()
+    for campaign_id, run_id in pairs:
+        with Session(get_engine()) as s:
+            view = load_campaign(s, campaign_id)
+            run = s.get(StageRun, run_id)
+            assert run is not None
+            if stage == Stage.PEER_REVIEW:
+                stage_service._close_peer_review(s, view, run)
+            else:
+                ranking = ranking_of(s, campaign_id)
+                assert ranking is not None
+                ballots = [
+                    BallotContent.model_validate(b.content)
+                    for b in s.exec(select(Ballot).where(Ballot.stage_run_id == run_id)).all()  # type: ignore[call-overload]
+                ]
+                tally(view.rules, ballots, ranking)
+            s.rollback()
+    return time.perf_counter() - t
+
+
+def batched_compute() -> float:
+    """An experiment (bench only): the closer's consolidate + rank for every campaign from three
+    column-only queries over all campaigns, instead of ORM objects campaign by campaign. The
+    rules functions are the same; only the reading differs."""
+    from models import Cycle
+    from rules.config import CycleRules
+    from rules.scoring import consolidate, rank_units
+
+    t = time.perf_counter()
+    with Session(get_engine()) as s:
+        rules = {
+            cid: CycleRules.model_validate_json(text_)
+            for cid, text_ in s.exec(select(Cycle.id, Cycle.rules_json)).all()
+        }
+        runs = s.exec(
+            select(StageRun.id, StageRun.campaign_id, Campaign.cluster_id, Campaign.cycle_id)
+            .join(Campaign, Campaign.id == StageRun.campaign_id)  # type: ignore[arg-type]
+            .where(StageRun.stage == Stage.PEER_REVIEW, StageRun.closed_at.is_(None))  # type: ignore[union-attr]
+        ).all()
+        codes: dict[int, list[tuple[int, str]]] = {}
+        for cluster_id, unit_id, code in s.exec(
+            select(Membership.cluster_id, Unit.id, Unit.code)
+            .join(Unit, Unit.id == Membership.unit_id)  # type: ignore[arg-type]
+            .where(Membership.year == YEAR)
+            .order_by(Unit.code)
+        ).all():
+            codes.setdefault(cluster_id, []).append((unit_id, code))
+        own: dict[tuple[int, int], Decimal] = {}
+        for campaign_id, unit_id, total in s.exec(
+            select(StageRun.campaign_id, SelfAssessment.unit_id, SelfAssessment.total)
+            .join(StageRun, StageRun.id == SelfAssessment.stage_run_id)  # type: ignore[arg-type]
+            .where(
+                StageRun.stage == Stage.SELF_ASSESSMENT,
+                SelfAssessment.status == SubmissionStatus.SUBMITTED,
+            )
+            .order_by(SelfAssessment.version)
+        ).all():
+            own[(campaign_id, unit_id)] = Decimal(str(total))
+        peers: dict[tuple[int, int], list[Decimal]] = {}
+        for run_id, unit_id, total in s.exec(
+            select(PeerReview.stage_run_id, PeerReview.reviewee_unit_id, PeerReview.total)
+            .join(StageRun, StageRun.id == PeerReview.stage_run_id)  # type: ignore[arg-type]
+            .where(StageRun.stage == Stage.PEER_REVIEW, StageRun.closed_at.is_(None))  # type: ignore[union-attr]
+        ).all():
+            peers.setdefault((run_id, unit_id), []).append(Decimal(str(total)))
+    for run_id, campaign_id, cluster_id, cycle_id in runs:
+        members = codes[cluster_id]
+        scores = consolidate(
+            rules[cycle_id],
+            [c for _, c in members],
+            {c: own[(campaign_id, u)] for u, c in members if (campaign_id, u) in own},
+            {c: peers.get((run_id, u), []) for u, c in members},
+        )
+        rank_units(rules[cycle_id], scores)
+    return time.perf_counter() - t
+
+
+def service_close(stage: Stage) -> tuple[float, int]:
+    """`close_stage` for every campaign, one transaction each, as the stage task runs it."""
+    pairs = _campaign_runs(stage)
+    t = time.perf_counter()
+    for campaign_id, run_id in pairs:
+        with session_scope() as s:
+            run = s.get(StageRun, run_id)
+            assert run is not None
+            stage_service.close_stage(s, load_campaign(s, campaign_id), run, Verdict.CONFIRMED)
+    return time.perf_counter() - t, len(pairs)
+
+
+def run(clusters: int, pending: Callable[[], dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Generate, then time SQL and the services; `pending` is timed on the 1000 open campaigns
+    (every review in, the leader's confirmation given) before they are closed."""
+    engine = get_engine()
+    out: dict[str, Any] = {"clusters": clusters, "backend": engine.dialect.name}
+    gen: dict[str, float] = {}
+    gen["organisation_s"], codes = _timed(lambda: prepare(clusters))
+    gen["start_cycle_s"], _ = _timed(lambda: start(codes))
+    gen["bulk_peer_review_s"], out["rows_generated"] = _timed(lambda: fill_peer_review(engine))
+    out["generate"] = {k: round(v, 2) for k, v in gen.items()}
+
+    peer: dict[str, Any] = {}
+    peer["sql_from_totals_s"], rows = _sql(engine, SQL_FROM_TOTALS)
+    peer["sql_from_scores_s"], rows2 = _sql(engine, SQL_FROM_SCORES)
+    assert len(rows) == len(rows2) == clusters * 10, (len(rows), len(rows2))
+    if pending is not None:
+        out["pending_at_scale"] = pending()
+    peer["service_compute_s"] = service_compute(Stage.PEER_REVIEW)
+    peer["batched_compute_s"] = batched_compute()
+    peer["service_close_s"], closed = service_close(Stage.PEER_REVIEW)
+    assert closed == clusters
+    out["peer_review"] = {k: round(v, 3) for k, v in peer.items()}
+    out["peer_review"]["sql_matches_service"] = _same_scores(rows, int(rows[0][0]))
+
+    t, votes = _timed(lambda: fill_votes(engine))
+    out["generate"]["bulk_votes_s"] = round(t, 2)
+    out["rows_generated"].update(votes)
+    vote: dict[str, Any] = {}
+    vote["sql_tally_s"], _ = _sql(engine, sql_tally(engine.dialect.name))
+    vote["service_compute_s"] = service_compute(Stage.VOTE)
+    vote["service_close_s"], closed = service_close(Stage.VOTE)
+    assert closed == clusters
+    out["vote"] = {k: round(v, 3) for k, v in vote.items()}
+    return out

@@ -1,0 +1,1 @@
+"""Alembic migrations of the application database (env.py, versions/). See alembic.ini."""

@@ -130,7 +130,9 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
                 via="simulation",
             )
             done.append(f"{m.name} bỏ phiếu")
-    if run.stage in decisions.CONFIRMABLE and not done and not run.confirmed_by:
+    # The leader confirms a full stage; one with inputs missing is left to close at its deadline.
+    full = not progress(session, view, run).missing
+    if run.stage in decisions.CONFIRMABLE and not done and full and not run.confirmed_by:
         try:
             decisions.confirm_stage(
                 session,

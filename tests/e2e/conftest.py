@@ -2,6 +2,7 @@
 database (SQLite) for every end-to-end test of the session. Tests keep apart by cycle year."""
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -81,7 +82,13 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    home = tmp_path_factory.mktemp("e2e")
+    with running_stack(tmp_path_factory.mktemp("e2e")) as shared:
+        yield shared
+
+
+@contextmanager
+def running_stack(home: Path) -> Iterator[Stack]:
+    """A Prefect server, a worker and an application database of their own, under `home`."""
     url = f"sqlite:///{home / 'thidua.db'}"
     env = pytest.MonkeyPatch()
     env.setenv("THIDUA_DATABASE_URL", url)

@@ -59,7 +59,7 @@ def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / shot), full_page=True)
     modal.get_by_role("button", name="Submit").click()
-    modal.wait_for(state="detached")
+    modal.wait_for(state="detached", timeout=90_000)
     return description
 
 

@@ -36,7 +36,7 @@ from thidua.cli.main import app
 from thidua.db import session_scope
 from thidua.demo import run_cycle
 from thidua.errors import Forbidden
-from thidua.services.auth import consume_action_code, issue_action_code
+from thidua.services.auth import consume_action_code, issue_action_code, set_secret
 from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, report
 from thidua.simulation import Script
@@ -217,6 +217,9 @@ def test_the_directorate_returns_the_vote_and_the_cluster_votes_again(stack: Sta
     year = 2033
     stack.add_year(year)
     runner = CliRunner()
+    secret = "bi-mat-cua-ban-giam-doc"
+    with session_scope() as s:
+        set_secret(s, get_actor(s, "bgd.phogiamdoc"), secret)
 
     def directorate(state: CampaignState) -> bool:
         if state.attempt == 1:
@@ -234,6 +237,7 @@ def test_the_directorate_returns_the_vote_and_the_cluster_votes_again(stack: Sta
                     "--reason",
                     "Cần bỏ phiếu lại danh hiệu của cụm",
                 ],
+                env={"THIDUA_SECRET": secret},
             )
             assert result.exit_code == 0, result.output
             return True

@@ -2,13 +2,15 @@
 start again and the campaign goes on from where it was, losing and repeating nothing."""
 
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from prefect.deployments import run_deployment
 from sqlmodel import col, func, select
 
 from models import AuditEvent, PeerReview, SelfAssessment, StageRun
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, running_stack
 from thidua.db import session_scope
 from thidua.demo import demo_rules, drive, wait_for_deployments, wait_runs_final
 from thidua.services.queries import status
@@ -20,6 +22,13 @@ pytestmark = pytest.mark.e2e
 
 def _quiet(_: object) -> None:
     pass
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """A stack of its own: this test kills it, and must not disturb the other tests' runs."""
+    with running_stack(tmp_path) as own:
+        yield own
 
 
 def test_a_waiting_campaign_survives_killed_worker_and_server(stack: Stack) -> None:

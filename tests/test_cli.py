@@ -25,13 +25,12 @@ from rules.stages import Stage
 from thidua.cli.main import app
 from thidua.db import create_schema, engine_for, get_engine, session_scope
 from thidua.sample import load_sample
-from thidua.services import decisions
 from thidua.services.auth import set_secret
-from thidua.services.context import get_actor, load_campaign
+from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
-from thidua.services.stages import close_stage
-from thidua.services.waits import answer, plan_step
+from thidua.services.waits import plan_step
 from thidua.simulation import Script, act
+from thidua.synthetic import drive_in_process
 
 ACHIEVEMENTS = "Hoàn thành xuất sắc nhiệm vụ; tham gia đủ 4 đợt cao điểm tấn công trấn áp tội phạm."
 
@@ -101,33 +100,7 @@ def counts() -> dict[str, int]:
 
 def advance(cid: int, to: Stage | None) -> None:
     """Let the simulated participants act until stage `to` is open (None: to the end)."""
-    script = Script(late_unit=None, returned_unit=None)
-    for _ in range(40):
-        with session_scope() as s:
-            step = plan_step(s, cid)
-        if step.kind == "done" or (to is not None and step.stage == to):
-            return
-        if step.kind == "close":
-            assert step.verdict is not None
-            with session_scope() as s:
-                run = s.get(StageRun, step.stage_run_id)
-                assert run is not None
-                close_stage(s, load_campaign(s, cid), run, step.verdict)
-            continue
-        with session_scope() as s:
-            if step.stage == Stage.APPROVAL:
-                decisions.decide(
-                    s,
-                    actor=get_actor(s, "bgd.phogiamdoc"),
-                    campaign_id=cid,
-                    outcome=decisions.Outcome.APPROVE,
-                )
-            else:
-                act(s, cid, script)
-        assert step.wait_id is not None
-        with session_scope() as s:
-            answer(s, cid, step.wait_id, {})
-    raise AssertionError(f"campaign {cid} did not reach {to}")
+    drive_in_process(cid, Script(late_unit=None, returned_unit=None), until=to)
 
 
 def write(tmp_path: Path, name: str, content: Any) -> Path:

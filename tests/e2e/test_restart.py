@@ -4,6 +4,7 @@ start again and the campaign goes on from where it was, losing and repeating not
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 from prefect.deployments import run_deployment
@@ -13,6 +14,7 @@ from models import AuditEvent, PeerReview, SelfAssessment, StageRun
 from tests.e2e.conftest import Stack, running_stack
 from thidua.db import session_scope
 from thidua.demo import demo_rules, drive, wait_for_deployments, wait_runs_final
+from thidua.orchestration import read_run
 from thidua.services.queries import status
 from thidua.settings import get_settings
 from thidua.simulation import Script, act
@@ -22,6 +24,11 @@ pytestmark = pytest.mark.e2e
 
 def _quiet(_: object) -> None:
     pass
+
+
+def _suspended(flow_run_id: UUID) -> bool:
+    run = read_run(flow_run_id)
+    return bool(run and run.state and run.state.is_paused())
 
 
 @pytest.fixture
@@ -50,6 +57,11 @@ def test_a_waiting_campaign_survives_killed_worker_and_server(stack: Stack) -> N
         with session_scope() as s:
             (state,) = status(s, year=year)
     cid = state.campaign_id
+    assert state.flow_run_id is not None
+    # The database says "waiting" a moment before the run has suspended: kill it mid-wait only.
+    while not _suspended(state.flow_run_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _suspended(state.flow_run_id)
     script = Script(late_unit=None, returned_unit=None)
     with session_scope() as s:
         assert len(act(s, cid, script)) == 10  # every unit's self-assessment is in

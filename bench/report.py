@@ -9,9 +9,9 @@ from typing import Any
 from .runner import FLOOR_TARGET, GROWTH_TARGET, LATENCY_TARGET, SQL_TARGET
 
 SCOPE = (
-    "The Prefect path runs at 1 and 10 clusters by default: each campaign costs about six\n"
-    "flow-run process starts (its first run and one per resumed wait) of a few CPU-seconds each,\n"
-    "so 100 clusters is ~600 starts, half an hour or more on 2 cores (--large runs it). The\n"
+    "The Prefect path runs at 1 and 10 clusters by default: each campaign costs five flow-run\n"
+    "process starts (its first run and one per resumed wait) of about 5 CPU-seconds each, so\n"
+    "100 clusters is ~500 starts, half an hour or more on 2 cores (--large runs it). The\n"
     "domain path (thidua's own work without Prefect, floor a) runs at 1, 10 and 100 clusters\n"
     "(1000 with --large)."
 )

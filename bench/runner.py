@@ -47,7 +47,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--large",
         action="store_true",
         help="add 1000 clusters to the domain path and 100 to the Prefect path (about an hour "
-        "on 2 cores: 100 clusters on Prefect is ~600 flow-run process starts)",
+        "on 2 cores: 100 clusters on Prefect is ~500 flow-run process starts)",
     )
     p.add_argument("--scoring-clusters", type=int, default=1000)
     p.add_argument("--latency-runs", type=int, default=15)

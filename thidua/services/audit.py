@@ -41,9 +41,15 @@ def record(
         after=after,
         key=key,
     )
-    session.add(event)
+    if key is None:
+        session.add(event)
+        return event
+    # The caller's own rows are flushed first, outside the savepoint: an error of theirs must
+    # fail the command, never be taken for a duplicate event and swallowed with it.
+    session.flush()
     try:
         with session.begin_nested():
+            session.add(event)
             session.flush()
     except IntegrityError:
         # A concurrent retry logged the same key first: that event stands for both.

@@ -18,6 +18,7 @@ from models import (
     Unit,
 )
 from rules.config import CycleRules
+from rules.stages import Stage
 from thidua.errors import NotFound, WrongStage
 
 
@@ -152,5 +153,18 @@ def latest_stage_run(session: Session, campaign_id: int, stage: object) -> Stage
     return session.exec(
         select(StageRun)
         .where(StageRun.campaign_id == campaign_id, StageRun.stage == stage)
+        .order_by(col(StageRun.attempt).desc())
+    ).first()
+
+
+def latest_closed_run(session: Session, campaign_id: int, stage: Stage) -> StageRun | None:
+    """The stage's latest closed run (a return by the directorate reopens a stage)."""
+    return session.exec(
+        select(StageRun)
+        .where(
+            StageRun.campaign_id == campaign_id,
+            StageRun.stage == stage,
+            col(StageRun.closed_at).is_not(None),
+        )
         .order_by(col(StageRun.attempt).desc())
     ).first()

@@ -20,7 +20,7 @@ from models import Document, PeerReview, PeerScore, SelfAssessment, SelfScore, S
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
-from thidua.services.context import CampaignView
+from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.results import closed_result
 from thidua.settings import get_settings
 
@@ -126,8 +126,8 @@ def store_minutes(
 def _criteria_lines(
     session: Session, view: CampaignView, unit_id: int
 ) -> tuple[CriterionLine, ...]:
-    sa_run = _latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
-    pr_run = _latest_closed_run(session, view.id, Stage.PEER_REVIEW)
+    sa_run = latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
+    pr_run = latest_closed_run(session, view.id, Stage.PEER_REVIEW)
     own: dict[str, Decimal] = {}
     if sa_run is not None:
         sa = session.exec(
@@ -163,18 +163,6 @@ def _criteria_lines(
         for g in view.rules.scheme.groups
         for c in g.criteria
     )
-
-
-def _latest_closed_run(session: Session, campaign_id: int, stage: Stage) -> StageRun | None:
-    return session.exec(
-        select(StageRun)
-        .where(
-            StageRun.campaign_id == campaign_id,
-            StageRun.stage == stage,
-            col(StageRun.closed_at).is_not(None),
-        )
-        .order_by(col(StageRun.attempt).desc())
-    ).first()
 
 
 def store_nomination_dossiers(

@@ -45,7 +45,8 @@ class Progress:
         return not self.missing
 
 
-def _latest_assessments(session: Session, run_id: int) -> dict[int, SelfAssessment]:
+def latest_assessments(session: Session, run_id: int) -> dict[int, SelfAssessment]:
+    """Each unit's newest self-assessment version in this stage run, by unit id."""
     latest: dict[int, SelfAssessment] = {}
     rows = session.exec(
         select(SelfAssessment)
@@ -64,7 +65,7 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
     expected = len(view.members)
     pairs: set[tuple[int, int]] = set()
     if run.stage == Stage.SELF_ASSESSMENT:
-        latest = _latest_assessments(session, run.id)
+        latest = latest_assessments(session, run.id)
         for unit in view.members:
             assert unit.id is not None
             sa = latest.get(unit.id)

@@ -34,8 +34,13 @@ from rules.tally import tally
 from thidua.errors import WrongStage
 from thidua.services import audit, notify
 from thidua.services import documents as docs
-from thidua.services.context import CampaignView, latest_stage_run, open_stage_run
-from thidua.services.progress import Verdict
+from thidua.services.context import (
+    CampaignView,
+    latest_closed_run,
+    latest_stage_run,
+    open_stage_run,
+)
+from thidua.services.progress import Verdict, latest_assessments
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
 
@@ -128,13 +133,7 @@ def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Ve
 
 
 def _latest_submitted(session: Session, run_id: int) -> dict[int, SelfAssessment]:
-    latest: dict[int, SelfAssessment] = {}
-    for sa in session.exec(
-        select(SelfAssessment)
-        .where(SelfAssessment.stage_run_id == run_id)
-        .order_by(col(SelfAssessment.version))
-    ).all():
-        latest[sa.unit_id] = sa
+    latest = latest_assessments(session, run_id)
     return {u: sa for u, sa in latest.items() if sa.status == SubmissionStatus.SUBMITTED}
 
 
@@ -151,15 +150,7 @@ def _close_self_assessment(
 def _close_peer_review(
     session: Session, view: CampaignView, run: StageRun
 ) -> tuple[dict[str, Any], Stage | None]:
-    sa_run = session.exec(
-        select(StageRun)
-        .where(
-            StageRun.campaign_id == view.id,
-            StageRun.stage == Stage.SELF_ASSESSMENT,
-            col(StageRun.closed_at).is_not(None),
-        )
-        .order_by(col(StageRun.attempt).desc())
-    ).first()
+    sa_run = latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
     assert sa_run is not None and sa_run.id is not None
     by_id = {u.id: u.code for u in view.members}
     self_totals = {

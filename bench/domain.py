@@ -15,16 +15,16 @@ from sqlmodel import select
 from flows.forms import DirectorateAction
 from models import Actor, Channel, ChannelKind, StageRun, Wait
 from rules.stages import Stage
+from simulation.demo import APPROVAL_REASON
+from simulation.participants import Script, act
+from simulation.synthetic import load_synthetic
 from thidua.db import create_schema, get_engine, session_scope
-from thidua.demo import APPROVAL_REASON
 from thidua.sample import ADMIN, DIRECTORATE, MAIL_DOMAIN, MOVEMENT
 from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
 from thidua.services.stages import close_stage
 from thidua.services.waits import answer, plan_step
-from thidua.simulation import Script, act
-from thidua.synthetic import load_synthetic
 
 from .scheme import bench_rules
 

@@ -142,8 +142,8 @@ def main(argv: list[str] | None = None) -> None:
 
         result = measure(a.runs, a.home)
     elif a.kind == "scoring":
+        from simulation.synthetic import unit_code
         from thidua.sample import officer_username
-        from thidua.synthetic import unit_code
 
         from .latency import pending_runs
         from .scoring import run

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from rules.stages import Stage
+from simulation.participants import ballot_for
 from thidua.db import session_scope
 from thidua.sample import officer_username
 from thidua.services.auth import set_secret
 from thidua.services.context import get_actor, load_campaign
-from thidua.simulation import ballot_for
 
 from .domain import drive_all, prepare, script, start
 

@@ -24,8 +24,8 @@ from prefect.exceptions import NotPausedError
 from prefect.flow_runs import resume_flow_run
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
+from simulation.demo import drive, wait_for_deployments, wait_runs_final
 from thidua.db import get_engine, session_scope
-from thidua.demo import drive, wait_for_deployments, wait_runs_final
 from thidua.localserver import Child, LocalPrefect, start_server
 from thidua.sample import ADMIN, MOVEMENT
 from thidua.services.queries import status

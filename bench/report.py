@@ -6,7 +6,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .runner import FLOOR_TARGET, GROWTH_TARGET, LATENCY_TARGET, SQL_TARGET
+from .targets import FLOOR_TARGET, GROWTH_TARGET, LATENCY_TARGET, SQL_TARGET
 
 SCOPE = (
     "The Prefect path runs at 1 and 10 clusters by default: each campaign costs five flow-run\n"

@@ -22,12 +22,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("domain", "profile", "prefect", "latency", "scoring")
 
-# Targets (measured, never asserted).
-GROWTH_TARGET = 11.0  # 100 clusters ≤ 11 × 10 clusters
-FLOOR_TARGET = 1.5  # thidua ≤ 1.5 × (floor a + floor b)
-LATENCY_TARGET = 0.5  # seconds, median
-SQL_TARGET = 3.0  # service ≤ 3 × plain SQL
-
 
 def _sizes(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]

@@ -6,8 +6,8 @@ suspended, has nobody left to resume it; this scheduled flow does.
 
 from prefect import flow, get_run_logger
 
+from notifications.delivery import has_work
 from tasks.notifications import deliver_outbox
-from thidua.delivery import has_work
 from thidua.orchestration import sweep_once
 
 

@@ -1,4 +1,4 @@
-"""Sending notifications from the outbox, as a Prefect task (thidua/delivery.py does the work).
+"""Sending notifications from the outbox as a Prefect task (notifications/delivery.py works).
 
 The deadline sweep runs `deliver_outbox` with retries. The campaign flow calls
 `send_notifications` after each step, before it suspends: that call never raises and is bounded
@@ -13,7 +13,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 from prefect.tasks import exponential_backoff
 
-from thidua.delivery import NO_SMTP, deliver_pending, has_work
+from notifications.delivery import deliver_pending, has_work
+from notifications.smtp import NO_SMTP
 
 
 @task(

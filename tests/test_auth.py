@@ -8,6 +8,7 @@ from sqlmodel import select
 from flows.forms import LeaderAction
 from models import ActionCode, AuditEvent, StageRun, Wait
 from rules.stages import Stage
+from simulation.participants import Script, act
 from thidua.db import create_schema, session_scope
 from thidua.errors import Forbidden, WrongStage
 from thidua.sample import load_sample
@@ -15,7 +16,6 @@ from thidua.services import auth
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 from thidua.services.waits import answer, plan_step
-from thidua.simulation import Script, act
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from typer.testing import CliRunner, Result
 from models import Actor, Campaign, Role, SelfAssessment, StageRun, Unit
 from rules.defaults import default_rules, example_scores
 from rules.stages import Stage
+from simulation.participants import Script, act
+from simulation.synthetic import drive_in_process
 from thidua.cli.main import app
 from thidua.db import create_schema, engine_for, get_engine, session_scope
 from thidua.sample import load_sample
@@ -29,8 +31,6 @@ from thidua.services.auth import set_secret
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 from thidua.services.waits import plan_step
-from thidua.simulation import Script, act
-from thidua.synthetic import drive_in_process
 
 ACHIEVEMENTS = "Hoàn thành xuất sắc nhiệm vụ; tham gia đủ 4 đợt cao điểm tấn công trấn áp tội phạm."
 

@@ -15,12 +15,12 @@ from prefect.server.schemas.schedules import CronSchedule as ServerCron
 from deployments import serve
 from deployments.definitions import DEFINITIONS, POOL, YEARLY_CRON, deployments, full_names
 from flows.yearly_cycle import open_cycle
+from simulation.synthetic import load_synthetic
 from thidua.db import create_schema, session_scope
 from thidua.localserver import worker_command
 from thidua.sample import load_sample
 from thidua.services.cycles import this_year
 from thidua.settings import get_settings
-from thidua.synthetic import load_synthetic
 
 
 def resolve(entrypoint: str) -> object:

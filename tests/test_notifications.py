@@ -40,14 +40,18 @@ from models import (
     StageRun,
 )
 from models.types import utcnow
+from notifications import events, status, webhooks
+from notifications.delivery import deliver_pending
+from notifications.outbox import _insert
+from notifications.reminders import due_reminders
+from notifications.smtp import NO_SMTP
 from rules.defaults import example_scores
 from rules.stages import Stage
-from thidua import delivery
+from simulation.participants import Script, act
 from thidua.cli.main import app
 from thidua.db import create_schema, session_scope
-from thidua.delivery import NO_SMTP, deliver_pending
 from thidua.sample import load_sample
-from thidua.services import decisions, notify
+from thidua.services import decisions
 from thidua.services.context import get_actor, load_campaign, open_stage_run
 from thidua.services.cycles import start_cycle
 from thidua.services.inputs import SelfAssessmentInput
@@ -55,7 +59,6 @@ from thidua.services.stages import close_stage
 from thidua.services.submissions import return_self_assessment, submit_self_assessment
 from thidua.services.waits import answer, plan_step
 from thidua.settings import Settings
-from thidua.simulation import Script, act
 
 UI = "http://127.0.0.1:4200"
 FROM = "Hệ thống thi đua CATP Hà Nội <thidua@catp.hanoi.example>"
@@ -325,8 +328,8 @@ def test_a_cause_enqueues_once(campaign: int) -> None:
         view = load_campaign(s, campaign)
         run = open_stage_run(s, view)
         assert run is not None
-        assert notify.stage_opened(s, view, run) == 0  # a retried task: every key is taken
-        assert notify.stage_opened(s, view, run) == 0
+        assert events.stage_opened(s, view, run) == 0  # a retried task: every key is taken
+        assert events.stage_opened(s, view, run) == 0
     assert len(outbox()) == 10
     # a resumed campaign plans again: nothing new
     with session_scope() as s:
@@ -340,7 +343,7 @@ def test_a_cause_enqueues_once(campaign: int) -> None:
         view = load_campaign(s, campaign)
         run = s.exec(select(StageRun).where(StageRun.stage == Stage.SELF_ASSESSMENT)).one()
         assert close_stage(s, view, run, decisions_verdict()) is False
-        assert notify.stage_closed(s, view, run) == 0
+        assert events.stage_closed(s, view, run) == 0
     assert len(outbox(event="stage_closed")) == 11
 
 
@@ -351,7 +354,7 @@ def test_insert_skips_a_key_taken_meanwhile(campaign: int) -> None:
     with session_scope() as s:
         taken = first.model_dump(exclude={"id"})
         new = {**taken, "idempotency_key": "stage_opened:thử:1:1"}
-        assert notify._insert(s, [taken, new]) == 1
+        assert _insert(s, [taken, new]) == 1
     assert len(outbox()) == 11
 
 
@@ -411,8 +414,12 @@ def test_who_hears_what_through_a_whole_campaign(campaign: int) -> None:
         english = actors[m.actor_id].username == "canbo.ptccb"
         assert m.language == ("en" if english else "vi")
         assert m.body_text.startswith("Dear " if english else "Kính gửi: ")
-    # a message carries tallies, never a ballot: notify reads no Ballot row
-    assert "Ballot" not in vars(notify)
+    # a message carries tallies, never a ballot: no notification module reads a Ballot row
+    import notifications.outbox
+    import notifications.reminders
+
+    for module in (events, notifications.outbox, notifications.reminders, status):
+        assert "Ballot" not in vars(module)
     (vote_closed, *_) = [m for m in by_event["stage_closed"] if "giai đoạn 3 – " in m.subject]
     assert "đơn vị bỏ phiếu" in vote_closed.body_text
     # and nobody got anything twice
@@ -473,11 +480,11 @@ def test_reminders_and_overdue_go_to_whoever_still_owes(campaign: int) -> None:
         assert run is not None
         due = run.due_at
     with session_scope() as s:
-        assert notify.due_reminders(s, due - timedelta(days=3)) == 0  # too early
+        assert due_reminders(s, due - timedelta(days=3)) == 0  # too early
     with session_scope() as s:
-        assert notify.due_reminders(s, due - timedelta(hours=2)) == 3
+        assert due_reminders(s, due - timedelta(hours=2)) == 3
     with session_scope() as s:
-        assert notify.due_reminders(s, due - timedelta(hours=1)) == 0  # once per stage run
+        assert due_reminders(s, due - timedelta(hours=1)) == 0  # once per stage run
     reminders = outbox(event="reminder")
     assert usernames(reminders) == ["canbo.bantd", "canbo.ctt8", "canbo.pctd"]
     texts = {u: m.body_text for u, m in zip(usernames(reminders), reminders, strict=True)}
@@ -486,9 +493,9 @@ def test_reminders_and_overdue_go_to_whoever_still_owes(campaign: int) -> None:
     assert "Công ty Tháng Tám" not in texts["canbo.pctd"]  # each hears about their own unit
 
     with session_scope() as s:
-        assert notify.due_reminders(s, due + timedelta(minutes=1)) == 4
+        assert due_reminders(s, due + timedelta(minutes=1)) == 4
     with session_scope() as s:
-        assert notify.due_reminders(s, due + timedelta(minutes=2)) == 0
+        assert due_reminders(s, due + timedelta(minutes=2)) == 0
     overdue = outbox(event="overdue")
     assert usernames(overdue) == ["canbo.bantd", "canbo.ctt8", "canbo.pctd", "chihuy.ptm"]
     (leader,) = [m for m in overdue if "Chỉ huy Phòng Tham mưu" in m.body_text]
@@ -515,16 +522,16 @@ def test_an_extension_moves_a_units_reminders(campaign: int) -> None:
             reason="Đơn vị đang tham gia đợt cao điểm",
         )
     with session_scope() as s:
-        assert notify.due_reminders(s, due + timedelta(minutes=1)) == 0  # not due for CTT8 yet
+        assert due_reminders(s, due + timedelta(minutes=1)) == 0  # not due for CTT8 yet
     with session_scope() as s:
-        assert notify.due_reminders(s, due + timedelta(days=2, hours=12)) == 1
+        assert due_reminders(s, due + timedelta(days=2, hours=12)) == 1
     (reminder,) = outbox(event="reminder")
     assert usernames([reminder]) == ["canbo.ctt8"]
     assert "ngày " + (due + timedelta(days=3)).astimezone(Settings().tz).strftime("%d/%m/%Y") in (
         reminder.body_text
     )
     with session_scope() as s:
-        assert notify.due_reminders(s, due + timedelta(days=3, minutes=1)) == 2
+        assert due_reminders(s, due + timedelta(days=3, minutes=1)) == 2
     assert usernames(outbox(event="overdue")) == ["canbo.ctt8", "chihuy.ptm"]
 
 
@@ -722,7 +729,7 @@ def test_no_smtp_host_leaves_mail_pending_and_says_why(campaign: int) -> None:
     assert all(m.status == OutboxStatus.PENDING and m.attempts == 0 for m in messages)
     assert {m.last_error for m in messages} == {NO_SMTP}
     with session_scope() as s:
-        assert notify.undelivered(s, [campaign])[campaign] == {
+        assert status.undelivered(s, [campaign])[campaign] == {
             "pending": 10,
             "failed": 0,
             "errors": [{"status": "pending", "error": NO_SMTP, "count": 10}],
@@ -791,7 +798,7 @@ def test_a_refused_recipient_fails_for_good(campaign: int, smtp: SMTPServer) -> 
     (failed,) = outbox(status=OutboxStatus.FAILED)
     assert "550" in (failed.last_error or "")
     with session_scope() as s:
-        summary = notify.undelivered(s, [campaign])[campaign]
+        summary = status.undelivered(s, [campaign])[campaign]
     assert summary["failed"] == 1 and summary["errors"][0]["status"] == "failed"
 
 
@@ -944,16 +951,16 @@ def test_webhook_without_any_secret_waits(campaign: int, receiver: Receiver) -> 
     deliver_pending(settings=mail_settings(None, smtp_host=""))
     (hook,) = outbox(channel_kind=ChannelKind.WEBHOOK)
     assert hook.status == OutboxStatus.PENDING and hook.attempts == 0
-    assert hook.last_error == delivery.NO_SECRET and receiver.received == []
+    assert hook.last_error == webhooks.NO_SECRET and receiver.received == []
 
 
 def test_sign_and_verify() -> None:
     body = json.dumps({"text": "Kính gửi"}).encode()
-    sig = delivery.sign(b"k", "1700000000", body)
-    assert delivery.verify(b"k", "1700000000", body, sig, now=1700000100)
-    assert not delivery.verify(b"k", "1700000000", body, sig, now=1700001000)  # too old
-    assert not delivery.verify(b"x", "1700000000", body, sig, now=1700000100)
-    assert not delivery.verify(b"k", "1700000000", body + b" ", sig, now=1700000100)
+    sig = webhooks.sign(b"k", "1700000000", body)
+    assert webhooks.verify(b"k", "1700000000", body, sig, now=1700000100)
+    assert not webhooks.verify(b"k", "1700000000", body, sig, now=1700001000)  # too old
+    assert not webhooks.verify(b"x", "1700000000", body, sig, now=1700000100)
+    assert not webhooks.verify(b"k", "1700000000", body + b" ", sig, now=1700000100)
 
 
 def test_notifications_can_be_switched_off(

@@ -5,13 +5,13 @@ from collections import Counter
 from sqlmodel import col, func, select
 
 from models import Actor, Cluster, MemberRole, Membership, Unit
+from simulation.participants import Script
+from simulation.synthetic import drive_in_process, load_synthetic
 from thidua.db import create_schema, session_scope
 from thidua.sample import ADMIN, MOVEMENT, commander_username, officer_username
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 from thidua.services.queries import report
-from thidua.simulation import Script
-from thidua.synthetic import drive_in_process, load_synthetic
 
 
 def test_clusters_of_ten_units_with_a_leader_a_deputy_and_their_people(database_url: str) -> None:

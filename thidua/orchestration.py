@@ -8,20 +8,15 @@ from prefect import get_client
 from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
-from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL
 
+from notifications.reminders import due_reminders
 from thidua.db import session_scope
-from thidua.services import notify
+from thidua.links import ui_url
 from thidua.services.deadlines import escalate_due
 from thidua.services.queries import ready_to_move
 from thidua.settings import get_settings
 
-
-def ui_url(flow_run_id: UUID | str | None = None) -> str:
-    base = PREFECT_UI_URL.value() or (PREFECT_API_URL.value() or "").removesuffix("/api")
-    if not base:
-        return ""
-    return f"{base}/runs/flow-run/{flow_run_id}" if flow_run_id else f"{base}/runs"
+__all__ = ["delete_input", "nudge", "read_run", "set_stage_tag", "sweep_once", "ui_url"]
 
 
 def read_run(flow_run_id: UUID) -> FlowRun | None:
@@ -81,7 +76,7 @@ def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
 def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
     """Wake every waiting campaign that may move now (deadline passed, confirmed, decided)."""
     with session_scope() as session:
-        notify.due_reminders(session)  # reminders and overdue notices, once per stage run
+        due_reminders(session)  # reminders and overdue notices, once per stage run
         for campaign_id in escalate_due(session):
             log(f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn chưa được xác nhận")
         ready = ready_to_move(session)

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
     nudge_wait_seconds: float = Field(default=30.0, ge=0)
 
-    # Notifications (thidua/services/notify.py writes them, thidua/delivery.py sends them).
+    # Notifications (notifications/events.py writes them, notifications/delivery.py sends them).
     notifications_enabled: bool = True
     smtp_host: str = Field(default="", description="Empty: e-mails wait in the outbox.")
     smtp_port: int | None = Field(

@@ -12,8 +12,8 @@ from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 from sqlmodel import select
 
 from models import Membership
+from simulation.demo import wait_for_deployments
 from thidua.db import create_schema, engine_for, session_scope
-from thidua.demo import wait_for_deployments
 from thidua.localserver import Child, LocalPrefect, start_server
 from thidua.sample import load_sample
 from thidua.settings import get_settings

@@ -14,15 +14,15 @@ from sqlmodel import col, select
 
 from flows.forms import LeaderAction
 from models import Actor, StageRun
+from simulation.demo import demo_rules, wait_runs_final
+from simulation.participants import Script, act
 from tests.e2e.conftest import Stack
 from thidua.db import session_scope
-from thidua.demo import demo_rules, wait_runs_final
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code
 from thidua.services.context import get_actor
 from thidua.services.queries import status
 from thidua.settings import get_settings
-from thidua.simulation import Script, act
 
 pytestmark = pytest.mark.e2e
 

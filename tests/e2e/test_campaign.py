@@ -31,15 +31,15 @@ from models import (
     Wait,
 )
 from rules.stages import Stage
+from simulation.demo import run_cycle
+from simulation.participants import Script
 from tests.e2e.conftest import FAULT_YEAR, Stack
 from thidua.cli.main import app
 from thidua.db import session_scope
-from thidua.demo import run_cycle
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code, set_secret
 from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, report
-from thidua.simulation import Script
 
 pytestmark = pytest.mark.e2e
 
@@ -241,7 +241,7 @@ def test_the_directorate_returns_the_vote_and_the_cluster_votes_again(stack: Sta
             )
             assert result.exit_code == 0, result.output
             return True
-        from thidua.demo import _directorate_answers
+        from simulation.demo import _directorate_answers
 
         return _directorate_answers(state)
 
@@ -293,10 +293,10 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
     from prefect.flow_runs import resume_flow_run
 
     from flows.forms import LeaderAction
-    from thidua.demo import demo_rules, wait_runs_final
+    from simulation.demo import demo_rules, wait_runs_final
+    from simulation.participants import act
     from thidua.services.queries import status
     from thidua.settings import get_settings
-    from thidua.simulation import act
 
     year = 2035
     stack.add_year(year)

@@ -11,13 +11,13 @@ from prefect.deployments import run_deployment
 from sqlmodel import col, func, select
 
 from models import AuditEvent, PeerReview, SelfAssessment, StageRun
+from simulation.demo import demo_rules, drive, wait_for_deployments, wait_runs_final
+from simulation.participants import Script, act
 from tests.e2e.conftest import Stack, running_stack
 from thidua.db import session_scope
-from thidua.demo import demo_rules, drive, wait_for_deployments, wait_runs_final
 from thidua.orchestration import read_run
 from thidua.services.queries import status
 from thidua.settings import get_settings
-from thidua.simulation import Script, act
 
 pytestmark = pytest.mark.e2e
 

@@ -33,6 +33,8 @@ from rules.defaults import default_rules, example_scores
 from rules.results import BallotContent
 from rules.stages import Stage
 from rules.tally import tally
+from simulation.participants import Script, act, ballot_for
+from simulation.synthetic import drive_in_process, load_synthetic
 from thidua.db import create_schema, session_scope
 from thidua.errors import Conflict, ThiduaError
 from thidua.sample import ADMIN, DIRECTORATE, MOVEMENT, commander_username, officer_username
@@ -44,8 +46,6 @@ from thidua.services.progress import Verdict
 from thidua.services.results import ranking_of
 from thidua.services.stages import close_stage
 from thidua.settings import get_settings
-from thidua.simulation import Script, act, ballot_for
-from thidua.synthetic import drive_in_process, load_synthetic
 
 from ..postgres import temporary_database
 

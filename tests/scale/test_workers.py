@@ -24,18 +24,18 @@ from typer.testing import CliRunner
 
 from models import CampaignStatus
 from rules.config import CycleRules
+from simulation.demo import APPROVAL_REASON, demo_rules, run_cycle
+from simulation.participants import Script
+from simulation.synthetic import drive_in_process, load_synthetic
 from thidua.cli.deploy import deploy_all
 from thidua.cli.main import app
 from thidua.db import create_schema, engine_for, session_scope
-from thidua.demo import APPROVAL_REASON, demo_rules, run_cycle
 from thidua.localserver import Child, LocalPrefect, start_server
 from thidua.sample import ADMIN, MOVEMENT
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 from thidua.services.queries import report
 from thidua.settings import get_settings
-from thidua.simulation import Script
-from thidua.synthetic import drive_in_process, load_synthetic
 
 from ..postgres import asyncpg_url, temporary_database
 

@@ -1,7 +1,7 @@
 """Realistic variables for every notification template (notifications/templates/messages).
 
 Shared by tests/unit/test_notifications_templates.py and the every-template check in
-tests/unit/test_documents.py. The shape is what thidua/services/notify.py passes.
+tests/unit/test_documents.py. The shape is what notifications/events.py passes.
 """
 
 import datetime as dt

@@ -8,7 +8,7 @@ from typing import Any
 import markupsafe
 import pytest
 
-from thidua.services.notify import EVENTS, local_naive, render_message, utc_offset
+from notifications.render import EVENTS, local_naive, render_message, utc_offset
 from thidua.settings import get_settings
 from thidua.templating import all_templates, environment, render
 

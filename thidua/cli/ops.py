@@ -12,16 +12,16 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from rules.stages import Stage
+from simulation.demo import DemoError, prefect_for_demo, prepare_database, run_cycle
+from simulation.participants import Script
 from thidua import orchestration
 from thidua.cli.io import done, note
 from thidua.cli.io import out as console
 from thidua.cli.views import print_report
 from thidua.db import session_scope
-from thidua.demo import DemoError, prefect_for_demo, prepare_database, run_cycle
 from thidua.localserver import StartupError, start_server
 from thidua.services.queries import CampaignState, report
 from thidua.settings import get_settings
-from thidua.simulation import Script
 
 
 def _stop_on_sigterm() -> None:

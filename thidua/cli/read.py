@@ -7,11 +7,12 @@ import typer
 from sqlmodel import select
 
 from models import Document
+from notifications.status import undelivered
 from thidua.cli import views
 from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
 from thidua.db import session_scope
 from thidua.errors import NotFound
-from thidua.services import notify, queries
+from thidua.services import queries
 from thidua.services.context import load_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
@@ -30,7 +31,7 @@ def status(
     """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
     with session_scope() as session:
         states = queries.status(session, year=year)
-        unsent = notify.undelivered(session, [s.campaign_id for s in states])
+        unsent = undelivered(session, [s.campaign_id for s in states])
     if as_json:
         print_json([{**s.to_json(), "notifications": unsent[s.campaign_id]} for s in states])
         return
@@ -83,7 +84,7 @@ def pending(
     as_json: JsonOpt = False,
 ) -> None:
     """Những việc đang chờ một người làm (what waits for this person)."""
-    from thidua.orchestration import ui_url
+    from thidua.links import ui_url
 
     with session_scope() as session:
         who = authenticated(session, actor)

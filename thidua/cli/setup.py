@@ -151,7 +151,7 @@ def start(
         "rules": rules.model_dump(mode="json") if rules else None,
     }
     run = _trigger(parameters, wait=wait)
-    from thidua.orchestration import ui_url
+    from thidua.links import ui_url
 
     done(f"Đã giao cho Prefect bắt đầu chu kỳ {year}: {len(names)} đợt bình xét")
     for name in names:

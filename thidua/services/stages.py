@@ -26,13 +26,14 @@ from models import (
     VoterRoll,
 )
 from models.types import utcnow
+from notifications import events
 from rules.eligibility import nominate
 from rules.results import BallotContent
 from rules.scoring import consolidate, rank_units
 from rules.stages import Stage
 from rules.tally import tally
 from thidua.errors import WrongStage
-from thidua.services import audit, notify
+from thidua.services import audit
 from thidua.services import documents as docs
 from thidua.services.context import (
     CampaignView,
@@ -88,7 +89,7 @@ def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
         after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
         key=f"stage.open:{view.id}:{stage}:{attempt}",
     )
-    notify.stage_opened(session, view, run)
+    events.stage_opened(session, view, run)
     return run
 
 
@@ -113,7 +114,7 @@ def close_stage(session: Session, view: CampaignView, run: StageRun, verdict: Ve
         after={"stage": run.stage, "attempt": run.attempt, "reason": run.close_reason},
         key=f"stage.close:{run.id}",
     )
-    notify.stage_closed(session, view, run)
+    events.stage_closed(session, view, run)
     if follow is not None:
         open_stage(session, view, follow)
     else:

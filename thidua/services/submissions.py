@@ -28,13 +28,14 @@ from models import (
     VoterRoll,
 )
 from models.types import utcnow
+from notifications import events
 from rules.ballot import validate_ballot
 from rules.errors import RuleViolation
 from rules.results import BallotContent
 from rules.scoring import total_score, validate_scores
 from rules.stages import Stage
 from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
-from thidua.services import audit, notify
+from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import CampaignView, load_campaign, require_open_stage
 from thidua.services.deadlines import unit_due
@@ -181,7 +182,7 @@ def return_self_assessment(
             "via": via,
         },
     )
-    notify.returned(session, view, run, latest, actor)
+    events.returned(session, view, run, latest, actor)
     return latest
 
 

@@ -23,6 +23,7 @@ from models import (
     Unit,
 )
 from rules.stages import Stage
+from simulation.participants import Script, act
 from thidua.db import session_scope
 from thidua.sample import (
     ADMIN,
@@ -36,7 +37,6 @@ from thidua.services import decisions
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.stages import close_stage
 from thidua.services.waits import answer, plan_step
-from thidua.simulation import Script, act
 
 DEPARTMENTS: tuple[tuple[str, str], ...] = (
     ("PTM", "Phòng Tham mưu"),

@@ -23,6 +23,7 @@ from models import CampaignStatus
 from rules.config import StageDeadline
 from rules.defaults import default_rules
 from rules.stages import Stage
+from simulation.participants import Script, act
 from thidua import orchestration
 from thidua.db import create_schema, session_scope
 from thidua.localserver import LocalPrefect, start_server
@@ -31,7 +32,6 @@ from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, status
 from thidua.settings import get_settings
-from thidua.simulation import Script, act
 
 
 class DemoError(RuntimeError):

@@ -58,7 +58,7 @@ def launch_campaign(started: StartedCampaign) -> str:
         parameters={"campaign_id": started.campaign_id},
         flow_run_name=started.run_name,
         tags=list(started.tags),
-        idempotency_key=f"thidua-campaign-{started.campaign_id}",
+        idempotency_key=started.launch_key,
         timeout=0,
         as_subflow=False,
     )

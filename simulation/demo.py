@@ -1,6 +1,6 @@
 """`thidua demo`: a whole yearly cycle of the sample cluster on a local Prefect server.
 
-Simulated participants act through the same commands as people (thidua.simulation); the
+Simulated participants act through the same commands as people (simulation/participants.py); the
 directorate answers on the campaign run's form, as a person would in the Prefect UI.
 """
 
@@ -31,7 +31,7 @@ from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_samp
 from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor
 from thidua.services.queries import CampaignState, status
-from thidua.settings import get_settings
+from thidua.settings import DEMO_MARK, get_settings
 
 
 class DemoError(RuntimeError):
@@ -47,6 +47,7 @@ class DemoResult:
 
 
 APPROVAL_REASON = "Kết quả bình xét đúng quy trình, đúng tiêu chí."
+DRAIN_SECONDS = 60  # how long the worker may take to finish its runs before it is stopped
 
 
 def demo_rules(self_assessment_seconds: int, lot_seed: str = "") -> dict[str, object]:
@@ -71,7 +72,7 @@ def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPr
         try:
             yield external
         finally:
-            external.stop()
+            external.stop(drain_seconds=DRAIN_SECONDS)
         return
     log("Khởi động máy chủ Prefect cục bộ…")
     server = start_server(home / "prefect", port=get_settings().prefect_port)
@@ -79,10 +80,10 @@ def prefect_for_demo(home: Path, log: Callable[[str], None]) -> Iterator[LocalPr
         with temporary_settings(updates={PREFECT_API_URL: server.url, PREFECT_UI_URL: server.ui}):
             yield server
     finally:
-        server.stop()
+        server.stop(drain_seconds=DRAIN_SECONDS)
 
 
-def wait_for_deployments(names: list[str], timeout: float = 120) -> None:
+def wait_for_deployments(names: list[str], timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while True:
@@ -92,7 +93,7 @@ def wait_for_deployments(names: list[str], timeout: float = 120) -> None:
                 return
             except Exception:
                 if time.monotonic() > deadline:
-                    raise DemoError("worker chưa đăng ký deployments sau 120 giây") from None
+                    raise DemoError(f"worker chưa đăng ký deployments sau {timeout:.0f} giây") from None
                 time.sleep(0.5)
 
 
@@ -168,7 +169,7 @@ def drive(
     raise DemoError(f"chu kỳ chưa xong sau {timeout:.0f} giây")
 
 
-def wait_runs_final(flow_run_ids: list[UUID], timeout: float = 120) -> None:
+def wait_runs_final(flow_run_ids: list[UUID], timeout: float = 600) -> None:
     deadline = time.monotonic() + timeout
     for fid in flow_run_ids:
         while True:
@@ -210,7 +211,7 @@ def run_cycle(
         as_subflow=False,
     )
     log(f"Quản trị viên bắt đầu chu kỳ thi đua {year}: {cycle_run.name}")
-    wait_runs_final([cycle_run.id], timeout=300)
+    wait_runs_final([cycle_run.id])
     with session_scope() as session:
         states = status(session, year=year)
     campaign_ids = [s.campaign_id for s in states]
@@ -221,14 +222,30 @@ def run_cycle(
     return campaign_ids, fids
 
 
-def prepare_database(home: Path) -> None:
-    """The demo's own fresh SQLite file, unless THIDUA_DATABASE_URL names a database."""
+def prepare_database(home: Path) -> str:
+    """A fresh database for the demo, and the prefix the next commands need to see it ("" when
+    they see it as they are).
+
+    The demo writes into the home's own database when that is free for it: absent, or made by
+    an earlier demo (a mark file beside it, which `thidua init` removes when a person takes the
+    database over). A database of real work is never touched: the demo then keeps its data in
+    `demo.db` and says how to reach it. THIDUA_DATABASE_URL, when set, is used as it is.
+    """
+    prefix = ""
     if not os.environ.get("THIDUA_DATABASE_URL"):
-        db = (home / "demo.db").resolve()
-        for suffix in ("", "-wal", "-shm"):
+        home.mkdir(parents=True, exist_ok=True)
+        own = (home / "thidua.db").resolve()
+        mark = home / DEMO_MARK
+        db = own if not own.exists() or mark.exists() else (home / "demo.db").resolve()
+        for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
+        if db == own:
+            mark.write_text("Cơ sở dữ liệu thidua.db do `thidua demo` tạo; xoá khi dùng thật.\n")
         os.environ["THIDUA_DATABASE_URL"] = f"sqlite:///{db}"
         get_settings.cache_clear()
+        if db != own:
+            prefix = f"THIDUA_DATABASE_URL=sqlite:///{db} "
     create_schema()
     with session_scope() as session:
         load_sample(session)
+    return prefix

@@ -54,6 +54,31 @@ class Child:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
+    def subprocesses(self) -> list[int]:
+        """The live processes this one started (a worker's flow runs), read from /proc."""
+        found = []
+        for entry in Path("/proc").glob("[0-9]*"):
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            # "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+            fields = stat.rpartition(")")[2].split()
+            if len(fields) > 1 and int(fields[1]) == self.process.pid and fields[0] != "Z":
+                found.append(int(entry.name))
+        return found
+
+    def wait_idle(self, timeout: float = 60) -> bool:
+        """Wait until the worker has no flow run in flight: a flow run that has reported its
+        final state is still finishing in its process, and a worker stopped then marks it
+        "Cancelled — Runner is shutting down". True if it became idle in time."""
+        deadline = time.monotonic() + timeout
+        while self.process.poll() is None and self.subprocesses():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
     def kill(self) -> None:
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -145,7 +170,13 @@ class LocalPrefect:
         self.children.append(child)
         return child
 
-    def stop(self) -> None:
+    def stop(self, *, drain_seconds: float = 0) -> None:
+        """Stop the workers, then the server; with `drain_seconds`, first let each worker
+        finish the flow runs it has in flight (at most that long)."""
+        if drain_seconds:
+            for child in self.children:
+                if child.name != "server":
+                    child.wait_idle(drain_seconds)
         for child in reversed(self.children):
             child.stop()
         self.children.clear()

@@ -85,3 +85,8 @@ class Settings(BaseSettings):
 @cache
 def get_settings() -> Settings:
     return Settings()
+
+
+# Beside the home's database when `thidua demo` made it: the next demo may make it anew, until
+# `thidua init` takes the database over for real work (simulation/demo.py).
+DEMO_MARK = "demo-owned"

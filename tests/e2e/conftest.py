@@ -110,3 +110,16 @@ def running_stack(home: Path) -> Iterator[Stack]:
         env.undo()
         get_settings.cache_clear()
         engine_for(url).dispose()
+
+
+# Every wait in these tests is a deadline on something that must happen, polled, never a fixed
+# sleep: on a quiet machine they return in seconds. The deadlines are wide (minutes) because a
+# flow run's process start costs seconds of CPU, and a busy 2-core machine (CI, other builds)
+# stretches that many times over; the per-test timeout leaves room for them.
+E2E_TIMEOUT_SECONDS = 1800
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
+            item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))

@@ -30,7 +30,7 @@ CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def _pause_key(run_id: UUID, newer_than: str | None, timeout: float = 120) -> str:
+def _pause_key(run_id: UUID, newer_than: str | None, timeout: float = 600) -> str:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
@@ -59,7 +59,7 @@ def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot:
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / shot), full_page=True)
     modal.get_by_role("button", name="Submit").click()
-    modal.wait_for(state="detached", timeout=90_000)
+    modal.wait_for(state="detached", timeout=300_000)
     return description
 
 
@@ -74,7 +74,7 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
         parameters={"year": year, "clusters": ["CTD4"], "rules": demo_rules(600)},
     )
     wait_runs_final([cycle.id])
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while True:
         with session_scope() as s:
             (state,) = status(s, year=year)
@@ -111,7 +111,7 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
         assert "Bị từ chối: Mã xác nhận một lần không đúng" in shown
         browser.close()
 
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while time.monotonic() < deadline:
         with session_scope() as s:
             runs = s.exec(

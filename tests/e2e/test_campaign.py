@@ -270,7 +270,7 @@ def test_the_directorate_returns_the_vote_and_the_cluster_votes_again(stack: Sta
     assert _audit(cid)["directorate.return_stage"] == 1
 
 
-def _wait_suspended(run_id: UUID, after: int, timeout: float = 120) -> str:
+def _wait_suspended(run_id: UUID, after: int, timeout: float = 600) -> str:
     """The pause key once the run is suspended on a wait newer than the `after`-th one."""
     import time
 
@@ -336,7 +336,7 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
 
     # The leading unit's commander confirms on the form: the stage closes, the next opens.
     resume_flow_run(run_id, run_input={"actor": "chihuy.ptm", "code": code, "action": confirm})
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while _stage_runs(cid)[-1][0] != "peer_review" and time.monotonic() < deadline:
         time.sleep(0.5)
     assert _stage_runs(cid) == [("self_assessment", 1, "confirmed"), ("peer_review", 1, None)]

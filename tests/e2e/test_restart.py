@@ -51,7 +51,7 @@ def test_a_waiting_campaign_survives_killed_worker_and_server(stack: Stack) -> N
     wait_runs_final([cycle.id])
     with session_scope() as s:
         (state,) = status(s, year=year)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600
     while state.status != "waiting" and time.monotonic() < deadline:
         time.sleep(0.5)
         with session_scope() as s:

@@ -108,7 +108,7 @@ def farm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Farm]:
         get_settings.cache_clear()
 
 
-def wait_workers_online(pool: str, n: int, timeout: float = 90) -> None:
+def wait_workers_online(pool: str, n: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:

@@ -97,6 +97,20 @@ def sweep() -> None:
     done(f"Đã đánh thức {woken} đợt bình xét")
 
 
+def _next_steps(prefix: str, campaign_id: int) -> None:
+    """Where the demo's data is, and the commands that read it next."""
+    where = get_settings().effective_database_url
+    if prefix:
+        where = prefix.split("=", 1)[1].strip() + " (không phải cơ sở dữ liệu thật của bạn)"
+    note(f"Dữ liệu của demo: {where}. Xem tiếp bằng:")
+    for command in (
+        "thidua status",
+        f"thidua report --campaign {campaign_id}",
+        f"thidua report --campaign {campaign_id} --document to-trinh.md",
+    ):
+        console.print(f"  {prefix}{command}", markup=False, highlight=False)
+
+
 def demo(
     seed: Annotated[int, typer.Option(help="Hạt giống của người tham gia mô phỏng")] = 2019,
     self_assessment_seconds: Annotated[
@@ -111,7 +125,7 @@ def demo(
     _stop_on_sigterm()
     settings = get_settings()
     home = settings.home
-    prepare_database(home)
+    prefix = prepare_database(home)
     console.print(
         "[bold]thidua demo[/]: chu kỳ thi đua 2019 · Cụm thi đua số 4 · Vì an ninh Tổ quốc"
     )
@@ -158,6 +172,7 @@ def demo(
                     print_report(data, Stage(data["stage"]).label)
             for rid in run_ids:
                 done(f"Xem trên giao diện Prefect: {orchestration.ui_url(rid)}")
+            _next_steps(prefix, campaign_ids[0])
             if keep_running:
                 note("Máy chủ Prefect vẫn chạy; nhấn Ctrl-C để dừng.")
                 while True:

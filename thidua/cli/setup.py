@@ -18,7 +18,7 @@ from thidua.errors import ThiduaError
 from thidua.sample import CLUSTER, YEAR, load_sample
 from thidua.services.access import require_role
 from thidua.services.cycles import start_cycle
-from thidua.settings import get_settings
+from thidua.settings import DEMO_MARK, get_settings
 
 MEMBER_ROLE_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "Thành viên"}
 
@@ -40,7 +40,10 @@ def init(
 ) -> None:
     """Khởi tạo cơ sở dữ liệu (create the schema); --sample nạp dữ liệu mẫu."""
     create_schema()
-    url = make_url(get_settings().effective_database_url).render_as_string(hide_password=True)
+    settings = get_settings()
+    # From now on the database holds real work: a later `thidua demo` must not make it anew.
+    (settings.home / DEMO_MARK).unlink(missing_ok=True)
+    url = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     done(f"Đã khởi tạo cơ sở dữ liệu: {url}")
     if not sample:
         return

@@ -3,7 +3,7 @@
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +22,7 @@ class StartedCampaign:
     cluster_code: str
     run_name: str
     tags: tuple[str, ...]
+    launch_key: str  # Prefect's idempotency key for the campaign's run (see `launch_key`)
 
 
 def canonical_rules(rules: CycleRules) -> tuple[str, str]:
@@ -127,9 +128,19 @@ def start_cycle(
                     f"cụm:{cluster.code}",
                     f"phong-trào:{movement.code}",
                 ),
+                launch_key=launch_key(cycle, campaign.id),
             )
         )
     return cycle, started
+
+
+def launch_key(cycle: Cycle, campaign_id: int) -> str:
+    """The idempotency key of a campaign's run: the same for every retry of its launch, and
+    another for another installation sharing the Prefect server, or this one's database made
+    anew (a second `thidua demo`): campaign ids start at 1 again there, the cycle's start time
+    to the microsecond does not."""
+    started = cycle.started_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%f")
+    return f"thidua-campaign-{campaign_id}-{started}"
 
 
 def this_year() -> int:

@@ -19,13 +19,14 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.types.entrypoint import EntrypointType
 
+from deployments.names import POOL, YEARLY_CRON
 from flows.campaign import campaign
 from flows.sweep import deadline_sweep
 from flows.yearly_cycle import yearly_cycle
 from thidua.settings import get_settings
 
-POOL = "thidua-process"
-YEARLY_CRON = "0 7 1 11 *"  # 07:00 on 1 November, local time: the year's conferences follow
+__all__ = ["POOL", "YEARLY_CRON", "Definition", "cycle_parameters", "deployments", "full_names"]
+
 TAGS = ["thidua"]
 
 

@@ -93,7 +93,8 @@ def wait_for_deployments(names: list[str], timeout: float = 300) -> None:
                 return
             except Exception:
                 if time.monotonic() > deadline:
-                    raise DemoError(f"worker chưa đăng ký deployments sau {timeout:.0f} giây") from None
+                    late = f"worker chưa đăng ký deployments sau {timeout:.0f} giây"
+                    raise DemoError(late) from None
                 time.sleep(0.5)
 
 

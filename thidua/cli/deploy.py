@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from prefect.settings import PREFECT_API_URL, temporary_settings
 
-from deployments.definitions import POOL, YEARLY_CRON, cycle_parameters, deployments
+from deployments.names import POOL, YEARLY_CRON
 from rules.config import CycleRules
 from thidua.cli.io import done, load_model, note, out
 from thidua.errors import ThiduaError
@@ -21,6 +20,7 @@ from thidua.settings import get_settings
 def prefect_api() -> str:
     """PREFECT_API_URL (environment or Prefect profile), else a local server that answers."""
     import httpx
+    from prefect.settings import PREFECT_API_URL
 
     url = PREFECT_API_URL.value() or f"http://127.0.0.1:{get_settings().prefect_port}/api"
     try:
@@ -69,6 +69,8 @@ def deploy_all(
 ) -> list[str]:
     """The pool (if missing) and every deployment on it; returns the deployments' full names.
     Safe to run again: it updates what exists (the way to roll out a new thidua version)."""
+    from deployments.definitions import deployments
+
     ensure_pool(pool)
     names = []
     for d in deployments(sweep_every=sweep_every, yearly_cron=yearly_cron, cycle=cycle):
@@ -94,6 +96,10 @@ def deploy(
     ] = None,
 ) -> None:
     """Tạo work pool (nếu chưa có) và đăng ký các deployment của thidua lên máy chủ Prefect."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from deployments.definitions import cycle_parameters
+
     rules = load_model(rules_file, CycleRules, prefix="rules") if rules_file else None
     url = prefect_api()
     cycle = cycle_parameters(

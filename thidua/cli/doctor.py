@@ -7,11 +7,10 @@ from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 
 import typer
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from deployments.definitions import POOL, full_names
+from deployments.names import POOL
 from thidua import migrate
 from thidua.cli.io import out, print_json
 from thidua.db import get_engine
@@ -79,6 +78,7 @@ def check_api(url: str) -> str:
     # /health answers without the auth string; a real call tells whether ours is accepted.
     from prefect import get_client
     from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     try:
         with temporary_settings(updates={PREFECT_API_URL: url}), get_client(sync_client=True) as c:
@@ -100,6 +100,8 @@ def _read_deployments() -> dict[str, Any]:
     from prefect import get_client
     from prefect.exceptions import ObjectNotFound
 
+    from deployments.definitions import full_names
+
     found: dict[str, Any] = {}
     with get_client(sync_client=True) as client:
         for name in full_names():
@@ -109,6 +111,8 @@ def _read_deployments() -> dict[str, Any]:
 
 
 def check_deployments(found: dict[str, Any]) -> str:
+    from deployments.definitions import full_names
+
     missing = [n for n in full_names() if n not in found]
     if missing:
         raise Failed(
@@ -157,6 +161,8 @@ def check_workers(found: dict[str, Any], pool: str) -> str:
 
 
 def run_checks(pool: str = POOL) -> list[Check]:
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     checks: list[Check] = []
 
     def run(name: str, fn: Callable[[], str]) -> bool:

@@ -1,4 +1,8 @@
-"""Operations: a local Prefect server, a worker, the deadline sweep, and the demo."""
+"""Operations: a local Prefect server, a worker, the deadline sweep, and the demo.
+
+Prefect and the simulation are imported inside the commands that use them: `thidua --help`
+and the commands of officers and approvers never pay for them.
+"""
 
 import os
 import signal
@@ -8,13 +12,9 @@ from typing import Annotated
 
 import httpx
 import typer
-from prefect.settings import PREFECT_API_URL, temporary_settings
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from rules.stages import Stage
-from simulation.demo import DemoError, prefect_for_demo, prepare_database, run_cycle
-from simulation.participants import Script
-from thidua import orchestration
 from thidua.cli.io import done, note
 from thidua.cli.io import out as console
 from thidua.cli.views import print_report
@@ -77,6 +77,8 @@ def worker(
 ) -> None:
     """Phục vụ các deployment của thidua (chu kỳ, đợt bình xét, quét hạn) trên máy này;
     với --pool: một worker của work pool (prefect worker start --pool …)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
     from deployments.serve import main
 
     url = _local_api()
@@ -92,6 +94,10 @@ def worker(
 
 def sweep() -> None:
     """Đánh thức các đợt bình xét đã đến hạn hoặc đã đủ điều kiện chuyển giai đoạn."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from thidua import orchestration
+
     with temporary_settings(updates={PREFECT_API_URL: _local_api()}):
         woken = orchestration.sweep_once(lambda m: console.print(m))
     done(f"Đã đánh thức {woken} đợt bình xét")
@@ -122,6 +128,10 @@ def demo(
 ) -> None:
     """Chạy trọn một chu kỳ của Cụm thi đua số 4 (dữ liệu mẫu) trên Prefect, có người tham gia
     mô phỏng: một bản tự chấm bị trả lại, một đơn vị trễ hạn."""
+    from simulation.demo import DemoError, prefect_for_demo, prepare_database, run_cycle
+    from simulation.participants import Script
+    from thidua.links import ui_url
+
     _stop_on_sigterm()
     settings = get_settings()
     home = settings.home
@@ -171,7 +181,7 @@ def demo(
                     data = report(session, cid)
                     print_report(data, Stage(data["stage"]).label)
             for rid in run_ids:
-                done(f"Xem trên giao diện Prefect: {orchestration.ui_url(rid)}")
+                done(f"Xem trên giao diện Prefect: {ui_url(rid)}")
             _next_steps(prefix, campaign_ids[0])
             if keep_running:
                 note("Máy chủ Prefect vẫn chạy; nhấn Ctrl-C để dừng.")

@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from models import Actor
 from models.org import ROLE_LABELS
-from thidua import orchestration
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
+from thidua.links import ui_url
 from thidua.services import auth, deadlines, delegation
 from thidua.services.context import get_actor, load_campaign
 from thidua.settings import get_settings
@@ -91,7 +91,7 @@ def code(
         flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
     done(f"Mã xác nhận một lần: {value} (hết hạn {local_time(expires)})")
     if flow_run_id:
-        note(f"Nhập mã vào biểu mẫu của lượt chạy: {orchestration.ui_url(flow_run_id)}")
+        note(f"Nhập mã vào biểu mẫu của lượt chạy: {ui_url(flow_run_id)}")
 
 
 def _moment(text: str, field: str) -> datetime:

@@ -47,7 +47,7 @@ def _parse(field: str, raw: ScoreValue) -> Decimal:
     except (InvalidOperation, ValueError, TypeError):
         raise RuleViolation(field, "không phải là số") from None
     if not value.is_finite():
-        raise RuleViolation(field, "không phải là số hữu hạn (NaN, vô cùng)")
+        raise RuleViolation(field, "không phải là số")
     # Checked before any arithmetic: quantize() of 1e308 or of a thousand-digit number overflows
     # the decimal context (InvalidOperation) instead of answering.
     digits, exponent = len(value.as_tuple().digits), value.as_tuple().exponent

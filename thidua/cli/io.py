@@ -101,12 +101,13 @@ def read_capped(path: Path, field: str = "file") -> bytes:
         raise InvalidInput(field, f"không tìm thấy tệp '{path}'") from None
     except OSError as exc:
         raise InvalidInput(field, f"không đọc được tệp '{path}': {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InvalidInput(
+            field, f"'{path}' không phải tệp thông thường (thư mục, thiết bị hay đường ống)"
+        )
     with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidInput(
-                field, f"'{path}' không phải tệp thông thường (thư mục, thiết bị hay đường ống)"
-            )
         too_big = f"tệp '{path.name}' lớn quá {MAX_FILE_BYTES // 1024} KiB"
         if info.st_size > MAX_FILE_BYTES:
             raise InvalidInput(field, too_big)

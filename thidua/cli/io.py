@@ -128,20 +128,21 @@ class _BoundedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._depth = 0
 
+    def _here(self) -> Any:
+        return self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped stub
+
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
             raise ComposerError(
                 None,
                 None,
                 "không dùng tham chiếu (alias *…) trong tệp",
-                self.peek_event().start_mark,
+                self._here(),
             )
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                raise ComposerError(
-                    None, None, f"lồng nhau quá {MAX_DEPTH} tầng", self.peek_event().start_mark
-                )
+                raise ComposerError(None, None, f"lồng nhau quá {MAX_DEPTH} tầng", self._here())
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1

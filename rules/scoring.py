@@ -10,6 +10,9 @@ from rules.lot import lot_order
 from rules.results import RankedUnit, UnitScore
 
 CENT = Decimal("0.01")
+# A score is a few digits either side of the point; no scheme gives a million points.
+MAX_SCORE_INTEGER_DIGITS = 6
+MAX_SCORE_DIGITS = 12
 
 ScoreValue = Decimal | int | float | str
 
@@ -45,6 +48,13 @@ def _parse(field: str, raw: ScoreValue) -> Decimal:
         raise RuleViolation(field, "không phải là số") from None
     if not value.is_finite():
         raise RuleViolation(field, "không phải là số")
+    # Checked before any arithmetic: quantize() of 1e308 or of a thousand-digit number overflows
+    # the decimal context (InvalidOperation) instead of answering.
+    digits, exponent = len(value.as_tuple().digits), value.as_tuple().exponent
+    if value.adjusted() >= MAX_SCORE_INTEGER_DIGITS or digits > MAX_SCORE_DIGITS:
+        raise RuleViolation(field, "không phải số điểm hợp lệ (quá lớn hoặc quá nhiều chữ số)")
+    if isinstance(exponent, int) and exponent < -MAX_SCORE_DIGITS:
+        raise RuleViolation(field, "chỉ được có tối đa 2 chữ số thập phân")
     return value
 
 

@@ -26,6 +26,7 @@ from rules.stages import Stage
 from simulation.participants import Script, act
 from thidua import orchestration
 from thidua.db import create_schema, session_scope
+from thidua.homedir import private_dir
 from thidua.localserver import LocalPrefect, start_server
 from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_sample
 from thidua.services.auth import issue_action_code
@@ -234,7 +235,7 @@ def prepare_database(home: Path) -> str:
     """
     prefix = ""
     if not os.environ.get("THIDUA_DATABASE_URL"):
-        home.mkdir(parents=True, exist_ok=True)
+        private_dir(home)
         own = (home / "thidua.db").resolve()
         mark = home / DEMO_MARK
         db = own if not own.exists() or mark.exists() else (home / "demo.db").resolve()

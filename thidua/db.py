@@ -3,7 +3,6 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
@@ -11,6 +10,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from thidua.homedir import new_private_file, sqlite_file
 from thidua.settings import get_settings
 
 
@@ -31,8 +31,8 @@ def _begin_immediate(conn: Any) -> None:
 def engine_for(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if (database := sqlite_file(url)) is not None:
+            new_private_file(database)
         # isolation_level=None hands transaction control to SQLAlchemy, so that every
         # transaction can start with BEGIN IMMEDIATE: a check-then-write (one ballot per
         # voter, closing a stage once) then runs under the write lock, never on a stale read.

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from thidua.homedir import private_dir
+
 
 class StartupError(RuntimeError):
     pass
@@ -91,11 +93,14 @@ class Child:
 
 
 def _spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Child:
-    log.parent.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     out = log.open("ab")
     process = subprocess.Popen(
         args,
         env=env,
+        # What the server and the flow runs create (Prefect's database with every form
+        # response, persisted results, logs) is for this user only.
+        umask=0o077,
         stdout=out,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -200,6 +205,7 @@ def start_server(home: Path, *, port: int = 4200, database_url: str | None = Non
     """Start `prefect server start` with its own PREFECT_HOME (its SQLite database lives there,
     or in PostgreSQL when `database_url` is given) and wait until its API answers."""
     port = free_port(port)
+    private_dir(home)
     server = LocalPrefect(url=f"http://127.0.0.1:{port}/api", home=home.resolve())
     extra = {"PREFECT_SERVER_DATABASE_CONNECTION_URL": database_url} if database_url else {}
     child = _spawn(

@@ -18,8 +18,10 @@ from models import Unit
 from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.cli.io import authenticated, done, invalid_from, load_data, load_model, note, out
+from thidua.cli.options import bounded_id, bounded_name, bounded_reason
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
+from thidua.limits import NAME, TITLE, check_text
 from thidua.services import decisions, submissions
 from thidua.services.context import load_campaign
 from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
@@ -30,8 +32,20 @@ submit_app = typer.Typer(
     no_args_is_help=True,
 )
 
-CampaignOpt = Annotated[int, typer.Option("--campaign", help="Số hiệu đợt bình xét (campaign id).")]
-ActorOpt = Annotated[str, typer.Option("--actor", help="Tên đăng nhập của người thực hiện.")]
+CampaignOpt = Annotated[
+    int,
+    typer.Option(
+        "--campaign", help="Số hiệu đợt bình xét (campaign id).", callback=bounded_id("campaign")
+    ),
+]
+ActorOpt = Annotated[
+    str,
+    typer.Option(
+        "--actor", help="Tên đăng nhập của người thực hiện.", callback=bounded_name("actor")
+    ),
+]
+# More than any cluster has members.
+MAX_BALLOT_TITLES = 200
 FileOpt = Annotated[Path, typer.Option("--file", help="Tệp .yaml, .yml hoặc .json.")]
 
 
@@ -93,6 +107,7 @@ def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
         ballot = BallotContent.model_validate(raw)
     except ValidationError as exc:
         raise invalid_from(exc, "ballot") from None
+    _check_ballot_names(ballot)
     with session_scope() as session:
         who = authenticated(session, actor)
         submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
@@ -103,11 +118,33 @@ def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     )
 
 
+def _check_ballot_names(ballot: BallotContent) -> None:
+    # The ballot's model lives with the pure rules; the unit codes it names are bounded here.
+    for name in ("acclaim", "leader", "deputy"):
+        value = getattr(ballot, name)
+        if value is not None:
+            check_text(f"ballot.{name}", value, max_length=NAME)
+    if len(ballot.titles) > MAX_BALLOT_TITLES:
+        raise InvalidInput("ballot.titles", f"có quá {MAX_BALLOT_TITLES} phần tử")
+    for code in ballot.titles:
+        check_text("ballot.titles", code, max_length=NAME)
+
+
 def return_cmd(
     campaign: CampaignOpt,
     actor: ActorOpt,
-    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị có bản tự chấm bị trả lại.")],
-    comment: Annotated[str, typer.Option("--comment", help="Lý do trả lại để đơn vị sửa.")],
+    unit: Annotated[
+        str,
+        typer.Option(
+            "--unit", help="Mã đơn vị có bản tự chấm bị trả lại.", callback=bounded_name("unit")
+        ),
+    ],
+    comment: Annotated[
+        str,
+        typer.Option(
+            "--comment", help="Lý do trả lại để đơn vị sửa.", callback=bounded_reason("comment")
+        ),
+    ],
 ) -> None:
     """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa (return for revision)."""
     with session_scope() as session:
@@ -138,11 +175,18 @@ def decide(
         typer.Argument(help="approve (phê duyệt) | amend (điều chỉnh) | return (trả lại)."),
     ],
     reason: Annotated[
-        str, typer.Option("--reason", help="Lý do (bắt buộc khi amend/return).")
+        str,
+        typer.Option(
+            "--reason", help="Lý do (bắt buộc khi amend/return).", callback=bounded_reason("reason")
+        ),
     ] = "",
     amend: Annotated[
         list[str] | None,
-        typer.Option("--amend", help="MÃ=Danh hiệu; 'MÃ=' bỏ danh hiệu. Lặp lại được."),
+        typer.Option(
+            "--amend",
+            help="MÃ=Danh hiệu; 'MÃ=' bỏ danh hiệu. Lặp lại được.",
+            callback=bounded_name("amend", NAME + 1 + TITLE),
+        ),
     ] = None,
     to: Annotated[
         ReturnTo | None, typer.Option("--to", help="Giai đoạn trả về (khi return).")

@@ -1,5 +1,6 @@
 """`thidua doctor`: is everything thidua needs there? Database, migrations, Prefect, deployments,
-workers. Each check says ok or failed, and how to fix it; the exit code is 1 if any failed."""
+workers. Each check says ok or failed, and how to fix it; the exit code is 1 if any failed.
+A warning (files others can read) is shown with its fix but does not fail: everything works."""
 
 from collections.abc import Callable
 from contextlib import suppress
@@ -14,6 +15,7 @@ from deployments.names import POOL
 from thidua import migrate
 from thidua.cli.io import out, print_json
 from thidua.db import get_engine
+from thidua.homedir import exposed, sqlite_file
 from thidua.settings import get_settings
 
 
@@ -23,6 +25,7 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    warning: bool = False
 
 
 class Failed(Exception):
@@ -37,6 +40,28 @@ class Failed(Exception):
 def _first_line(exc: BaseException) -> str:
     text_ = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return f"{type(exc).__name__}: {text_[0] if text_ else ''}"
+
+
+class Warned(Exception):
+    """A check passed but found something to fix: its detail and how."""
+
+    def __init__(self, detail: str, fix: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.fix = fix
+
+
+def check_privacy() -> str:
+    settings = get_settings()
+    database = sqlite_file(settings.effective_database_url)
+    found = list(exposed(settings.home, database))
+    if found:
+        raise Warned(
+            "người dùng khác trên máy đọc được: "
+            + ", ".join(f"{p} ({mode:o})" for p, mode in found),
+            "chmod 700 cho thư mục, chmod 600 cho tệp cơ sở dữ liệu (hoặc chạy lại `thidua init`)",
+        )
+    return f"chỉ chủ sở hữu đọc được {settings.home}"
 
 
 def check_database() -> str:
@@ -171,11 +196,15 @@ def run_checks(pool: str = POOL) -> list[Check]:
             return True
         except Failed as exc:
             checks.append(Check(name, False, exc.detail, exc.fix))
+        except Warned as exc:
+            checks.append(Check(name, True, exc.detail, exc.fix, warning=True))
+            return True
         except Exception as exc:  # a check must report, never crash the doctor
             checks.append(Check(name, False, _first_line(exc), "Xem chi tiết lỗi ở trên."))
         return False
 
     skipped = "bỏ qua: kiểm tra trước đó chưa đạt"
+    run("privacy", check_privacy)
     if run("database", check_database):
         run("migrations", check_migrations)
     else:
@@ -198,6 +227,7 @@ def run_checks(pool: str = POOL) -> list[Check]:
 
 
 LABELS = {
+    "privacy": "Quyền đọc tệp",
     "database": "Cơ sở dữ liệu",
     "migrations": "Phiên bản lược đồ",
     "prefect_api": "Prefect API",
@@ -217,7 +247,8 @@ def doctor(
         print_json({"ok": not failed, "checks": [asdict(c) for c in checks]})
     else:
         for c in checks:
-            mark = "[green]    ok[/]" if c.ok else "[red]failed[/]"
+            mark = "[yellow]  warn[/]" if c.warning else "[green]    ok[/]"
+            mark = mark if c.ok else "[red]failed[/]"
             out.print(f"{mark}  [bold]{LABELS[c.name]}[/]: ", end="")
             out.print(c.detail, markup=False, highlight=False)
             if c.fix:

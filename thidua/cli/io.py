@@ -6,6 +6,8 @@ notes go to stderr, so `thidua status --json | jq` always gets clean JSON.
 
 import json
 import os
+import re
+import stat
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -18,9 +20,11 @@ from pydantic import BaseModel, ValidationError
 from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
+from yaml.composer import ComposerError
 
 from models import Actor
 from thidua.errors import InvalidInput, ThiduaError, from_validation
+from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
 from thidua.services.auth import authenticate
 from thidua.services.delegation import acting_for
 from thidua.settings import get_settings
@@ -47,6 +51,7 @@ _REASONS = {
     "extra_forbidden": "trường không được phép (không có trong mẫu)",
     "decimal_parsing": "không phải là số",
     "decimal_type": "không phải là số",
+    "finite_number": "không phải là số hữu hạn (NaN, vô cùng)",
     "float_parsing": "không phải là số",
     "int_parsing": "không phải là số nguyên",
     "bool_parsing": "phải là có/không (true/false)",
@@ -59,45 +64,153 @@ _REASONS = {
 }
 
 
+def _field_part(part: object) -> str:
+    # A key of the input is part of the field's name: an attacker's key must not carry a
+    # megabyte or a control character into the message.
+    text = str(part)
+    if text_problem(text, max_length=NAME) is None:
+        return text
+    return "[khóa không hợp lệ]"
+
+
 def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
     """The first pydantic error as an InvalidInput naming the field, in Vietnamese if known."""
-    found = from_validation(exc, prefix)
     first = exc.errors()[0]
+    loc = ".".join(_field_part(p) for p in first["loc"] if p != "[key]")
+    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "input")
+    ctx = first.get("ctx") or {}
     reason = _REASONS.get(first["type"])
+    if first["type"] == "too_long":
+        reason = f"có quá {ctx.get('max_length')} phần tử"
+    elif first["type"] == "string_too_long":
+        reason = f"dài quá {ctx.get('max_length')} ký tự"
     if reason is None:
-        return found
-    return InvalidInput(found.field, reason)
+        return InvalidInput(field, from_validation(exc, prefix).reason)
+    return InvalidInput(field, reason)
 
 
-def load_data(path: Path) -> Any:
+def read_capped(path: Path, field: str = "file") -> bytes:
+    """The bytes of a regular file of at most MAX_FILE_BYTES.
+
+    Opened without blocking and checked before reading, so a FIFO, a device such as /dev/zero
+    or a directory is refused at once instead of hanging or filling memory.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise InvalidInput(field, f"không tìm thấy tệp '{path}'") from None
+    except OSError as exc:
+        raise InvalidInput(field, f"không đọc được tệp '{path}': {exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise InvalidInput(
+            field, f"'{path}' không phải tệp thông thường (thư mục, thiết bị hay đường ống)"
+        )
+    with os.fdopen(fd, "rb") as f:
+        too_big = f"tệp '{path.name}' lớn quá {MAX_FILE_BYTES // 1024} KiB"
+        if info.st_size > MAX_FILE_BYTES:
+            raise InvalidInput(field, too_big)
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise InvalidInput(field, f"không đọc được tệp '{path}': {exc.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:  # it grew after the check
+        raise InvalidInput(field, too_big)
+    return data
+
+
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing deep nesting while it composes (before Python's recursion
+    limit is near) and aliases (a few lines of anchors can expand to billions of nodes)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+
+    def _here(self) -> Any:
+        return self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped stub
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise ComposerError(
+                None,
+                None,
+                "không dùng tham chiếu (alias *…) trong tệp",
+                self._here(),
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise ComposerError(None, None, f"lồng nhau quá {MAX_DEPTH} tầng", self._here())
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+_JSON_SPECIAL = re.compile(r'["\\\[\]{}]')
+
+
+def _json_too_deep(text: str) -> bool:
+    """Whether brackets outside strings nest deeper than MAX_DEPTH; one pass, no recursion."""
+    depth, in_string, escaped_at = 0, False, -1
+    for m in _JSON_SPECIAL.finditer(text):
+        i, ch = m.start(), m.group()
+        if i == escaped_at:
+            continue
+        if in_string:
+            if ch == "\\":
+                escaped_at = i + 1
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif ch in "]}":
+            depth -= 1
+    return False
+
+
+# A number of thousands of digits: Python refuses to convert it (ValueError, not a parse error).
+_UNREADABLE_VALUE = "có giá trị không đọc được (số quá nhiều chữ số hoặc ngày tháng sai)"
+
+
+def load_data(path: Path, field: str = "file") -> Any:
     """The content of a .yaml/.yml/.json file, or InvalidInput naming the file and the problem."""
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
-        raise InvalidInput("file", f"chỉ nhận tệp .yaml, .yml hoặc .json (nhận được '{path.name}')")
+        raise InvalidInput(field, f"chỉ nhận tệp .yaml, .yml hoặc .json (nhận được '{path.name}')")
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise InvalidInput("file", f"không tìm thấy tệp '{path}'") from None
+        text = read_capped(path, field).decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InvalidInput("file", f"tệp '{path.name}' không phải văn bản UTF-8") from None
-    except OSError as exc:
-        raise InvalidInput("file", f"không đọc được tệp '{path}': {exc.strerror}") from None
+        raise InvalidInput(field, f"tệp '{path.name}' không phải văn bản UTF-8") from None
     if suffix == ".json":
+        if _json_too_deep(text):
+            raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng")
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
-                "file", f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
+                field, f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
             ) from None
+        except ValueError:
+            raise InvalidInput(field, f"JSON {_UNREADABLE_VALUE}") from None
+        except RecursionError:  # the pre-scan should have caught it; never a traceback
+            raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_BoundedLoader)
     except yaml.YAMLError as exc:
         where = ""
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             where = f" ở dòng {mark.line + 1}, cột {mark.column + 1}"
         problem = getattr(exc, "problem", None) or type(exc).__name__
-        raise InvalidInput("file", f"YAML không hợp lệ{where}: {problem}") from None
+        raise InvalidInput(field, f"YAML không hợp lệ{where}: {problem}") from None
+    except ValueError:
+        raise InvalidInput(field, f"YAML {_UNREADABLE_VALUE}") from None
 
 
 def load_model(path: Path, model: type[M], *, data: Any = None, prefix: str = "") -> M:

@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup
 from thidua.cli.io import err, invalid_from, on_behalf_of, print_error
 from thidua.errors import InvalidInput, ThiduaError
+from thidua.limits import NAME, check_text
 
 
 def _database_hint() -> str:
@@ -81,6 +82,9 @@ def _root(
         ),
     ] = None,
 ) -> None:
+    # Checked here, not in an option callback: the root's options are parsed outside invoke().
+    if thay_cho is not None:
+        check_text("thay-cho", thay_cho, max_length=NAME)
     on_behalf_of.set(thay_cho)
 
 

@@ -19,6 +19,7 @@ from thidua.cli.io import done, note
 from thidua.cli.io import out as console
 from thidua.cli.views import print_report
 from thidua.db import session_scope
+from thidua.homedir import private_dir
 from thidua.localserver import StartupError, start_server
 from thidua.services.queries import CampaignState, report
 from thidua.settings import get_settings
@@ -52,6 +53,7 @@ def server(
     """Chạy máy chủ Prefect cục bộ (có giao diện) cho tới khi nhấn Ctrl-C."""
     _stop_on_sigterm()
     settings = get_settings()
+    private_dir(settings.home)
     try:
         local = start_server(settings.home / "prefect", port=port or settings.prefect_port)
     except StartupError as exc:

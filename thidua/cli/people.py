@@ -9,6 +9,7 @@ from sqlmodel import select
 from models import Actor
 from models.org import ROLE_LABELS
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
+from thidua.cli.options import bounded_id, bounded_name, bounded_reason
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.links import ui_url
@@ -20,7 +21,9 @@ actors_app = typer.Typer(
     help="Người dùng: cấp, thu hồi mã bí mật; danh sách.", no_args_is_help=True
 )
 
-ActorOpt = Annotated[str, typer.Option("--actor", help="Tên đăng nhập.")]
+ActorOpt = Annotated[
+    str, typer.Option("--actor", help="Tên đăng nhập.", callback=bounded_name("actor"))
+]
 
 
 @actors_app.command("secret")
@@ -28,7 +31,11 @@ def issue_secret(
     actor: ActorOpt,
     by: Annotated[
         str | None,
-        typer.Option("--by", help="Quản trị viên cấp mã (mã bí mật của họ trong THIDUA_SECRET)."),
+        typer.Option(
+            "--by",
+            help="Quản trị viên cấp mã (mã bí mật của họ trong THIDUA_SECRET).",
+            callback=bounded_name("by"),
+        ),
     ] = None,
 ) -> None:
     """Cấp mã bí mật mới (hiện một lần). Lần đầu của quản trị viên không cần --by."""
@@ -43,7 +50,9 @@ def issue_secret(
 @actors_app.command("revoke")
 def revoke_secret(
     actor: ActorOpt,
-    by: Annotated[str, typer.Option("--by", help="Quản trị viên thu hồi.")],
+    by: Annotated[
+        str, typer.Option("--by", help="Quản trị viên thu hồi.", callback=bounded_name("by"))
+    ],
 ) -> None:
     """Thu hồi mã bí mật: người dùng không thao tác được cho tới khi được cấp mã mới."""
     with session_scope() as session:
@@ -104,9 +113,19 @@ def _moment(text: str, field: str) -> datetime:
 
 def delegate(
     actor: ActorOpt,
-    to: Annotated[str, typer.Option("--to", help="Người làm thay (tên đăng nhập).")],
-    from_: Annotated[str, typer.Option("--from", help="Từ (ISO 8601, giờ Việt Nam nếu thiếu).")],
-    until: Annotated[str, typer.Option("--until", help="Đến (ISO 8601).")],
+    to: Annotated[
+        str,
+        typer.Option("--to", help="Người làm thay (tên đăng nhập).", callback=bounded_name("to")),
+    ],
+    from_: Annotated[
+        str,
+        typer.Option(
+            "--from", help="Từ (ISO 8601, giờ Việt Nam nếu thiếu).", callback=bounded_name("from")
+        ),
+    ],
+    until: Annotated[
+        str, typer.Option("--until", help="Đến (ISO 8601).", callback=bounded_name("until"))
+    ],
 ) -> None:
     """Ủy quyền cho người khác làm thay trong một khoảng thời gian (ghi nhận cả hai tên)."""
     with session_scope() as session:
@@ -123,11 +142,20 @@ def delegate(
 
 
 def extend(
-    campaign: Annotated[int, typer.Option("--campaign", help="Số của đợt bình xét.")],
+    campaign: Annotated[
+        int,
+        typer.Option("--campaign", help="Số của đợt bình xét.", callback=bounded_id("campaign")),
+    ],
     actor: ActorOpt,
-    unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị được gia hạn.")],
-    until: Annotated[str, typer.Option("--until", help="Hạn mới (ISO 8601).")],
-    reason: Annotated[str, typer.Option("--reason", help="Lý do gia hạn.")],
+    unit: Annotated[
+        str, typer.Option("--unit", help="Mã đơn vị được gia hạn.", callback=bounded_name("unit"))
+    ],
+    until: Annotated[
+        str, typer.Option("--until", help="Hạn mới (ISO 8601).", callback=bounded_name("until"))
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Lý do gia hạn.", callback=bounded_reason("reason"))
+    ],
 ) -> None:
     """Cụm trưởng gia hạn cho một đơn vị trong giai đoạn đang mở."""
     with session_scope() as session:

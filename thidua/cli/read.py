@@ -10,6 +10,7 @@ from models import Document
 from notifications.status import undelivered
 from thidua.cli import views
 from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
+from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.db import session_scope
 from thidua.errors import NotFound
 from thidua.services import queries
@@ -25,7 +26,10 @@ def register(app: typer.Typer) -> None:
 
 
 def status(
-    year: Annotated[int | None, typer.Option("--year", help="Chỉ xem một năm.")] = None,
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Chỉ xem một năm.", callback=bounded_year("year")),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
@@ -80,7 +84,12 @@ def status(
 
 
 def pending(
-    actor: Annotated[str, typer.Option("--actor", help="Tên đăng nhập cần xem việc chờ.")],
+    actor: Annotated[
+        str,
+        typer.Option(
+            "--actor", help="Tên đăng nhập cần xem việc chờ.", callback=bounded_name("actor")
+        ),
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Những việc đang chờ một người làm (what waits for this person)."""
@@ -118,7 +127,10 @@ def pending(
 
 
 def report(
-    campaign: Annotated[int, typer.Option("--campaign", help="Số hiệu đợt bình xét.")],
+    campaign: Annotated[
+        int,
+        typer.Option("--campaign", help="Số hiệu đợt bình xét.", callback=bounded_id("campaign")),
+    ],
     as_json: JsonOpt = False,
     document: Annotated[
         str | None,

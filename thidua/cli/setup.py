@@ -13,8 +13,10 @@ from models.org import ROLE_LABELS
 from rules.config import CycleRules
 from rules.defaults import default_rules
 from thidua.cli.io import authenticated, done, err, load_model, out, print_json, table
+from thidua.cli.options import bounded_name, bounded_year
 from thidua.db import create_schema, session_scope
 from thidua.errors import ThiduaError
+from thidua.homedir import private_database, private_dir, sqlite_file
 from thidua.sample import CLUSTER, YEAR, load_sample
 from thidua.services.access import require_role
 from thidua.services.cycles import start_cycle
@@ -39,6 +41,10 @@ def init(
     ] = False,
 ) -> None:
     """Khởi tạo cơ sở dữ liệu (create the schema); --sample nạp dữ liệu mẫu."""
+    settings = get_settings()
+    private_dir(settings.home)
+    if (database := sqlite_file(settings.effective_database_url)) is not None:
+        private_database(database)
     create_schema()
     settings = get_settings()
     # From now on the database holds real work: a later `thidua demo` must not make it anew.
@@ -127,13 +133,33 @@ def _check_start(
 
 @cycle_app.command("start")
 def start(
-    year: Annotated[int, typer.Option("--year", help="Năm thi đua (year), ví dụ 2019.")],
-    actor: Annotated[str, typer.Option("--actor", help="Tên đăng nhập quản trị (admin).")],
+    year: Annotated[
+        int,
+        typer.Option(
+            "--year", help="Năm thi đua (year), ví dụ 2019.", callback=bounded_year("year")
+        ),
+    ],
+    actor: Annotated[
+        str,
+        typer.Option(
+            "--actor", help="Tên đăng nhập quản trị (admin).", callback=bounded_name("actor")
+        ),
+    ],
     cluster: Annotated[
-        list[str], typer.Option("--cluster", help="Mã cụm thi đua; lặp lại cho nhiều cụm.")
+        list[str],
+        typer.Option(
+            "--cluster",
+            help="Mã cụm thi đua; lặp lại cho nhiều cụm.",
+            callback=bounded_name("cluster"),
+        ),
     ],
     movement: Annotated[
-        str, typer.Option("--movement", help="Mã phong trào thi đua (movement).")
+        str,
+        typer.Option(
+            "--movement",
+            help="Mã phong trào thi đua (movement).",
+            callback=bounded_name("movement"),
+        ),
     ] = "VANTQ",
     rules_file: Annotated[
         Path | None,

@@ -20,6 +20,7 @@ from models import (
 from rules.config import CycleRules
 from rules.stages import Stage
 from thidua.errors import NotFound, WrongStage
+from thidua.limits import MAX_ID
 
 
 @lru_cache(maxsize=64)
@@ -85,7 +86,9 @@ def get_unit(session: Session, code: str) -> Unit:
 
 
 def load_campaign(session: Session, campaign_id: int) -> CampaignView:
-    campaign = session.get(Campaign, campaign_id)
+    # An id no integer column can hold would overflow the driver instead of finding nothing.
+    in_range = 1 <= campaign_id <= MAX_ID
+    campaign = session.get(Campaign, campaign_id) if in_range else None
     if campaign is None:
         raise NotFound(f"Không có đợt bình xét (campaign) #{campaign_id}")
     cycle = session.get(Cycle, campaign.cycle_id)

@@ -14,6 +14,7 @@ from models import Actor, Extension, StageRun
 from models.types import utcnow
 from rules.stages import Stage
 from thidua.errors import InvalidInput, WrongStage
+from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader
 from thidua.services.context import load_campaign, open_stage_run
@@ -53,6 +54,7 @@ def grant_extension(
         raise WrongStage(f"{view.run_name}: không có giai đoạn nào đang mở để gia hạn")
     if not reason.strip():
         raise InvalidInput("reason", "gia hạn phải ghi rõ lý do")
+    check_text("reason", reason, max_length=REASON, multiline=True)
     limit = run.due_at + view.rules.deadlines[run.stage].max_extension
     if until.tzinfo is None:
         raise InvalidInput("until", "phải có múi giờ (ví dụ 2019-11-20T17:00+07:00)")

@@ -7,6 +7,7 @@ from sqlmodel import Session, select
 from models import Actor, Decision, DecisionKind, Role, StageRun
 from rules.stages import Stage
 from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
+from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_role
 from thidua.services.context import load_campaign, require_open_stage
@@ -77,6 +78,8 @@ def decide(
     via: str = "cli",
 ) -> Decision:
     """The directorate approves, amends titles with a reason, or returns to an earlier stage."""
+    # Forms reach this too, not only the command line: the reason is bounded here.
+    check_text("reason", reason, max_length=REASON, multiline=True)
     view = load_campaign(session, campaign_id)
     require_role(actor, Role.DIRECTORATE, "phê duyệt kết quả của cụm")
     run = require_open_stage(session, view, Stage.APPROVAL, lock="update")  # one decision

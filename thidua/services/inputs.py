@@ -1,25 +1,33 @@
-"""The shapes of what people submit, as read from YAML or JSON files or Prefect forms."""
+"""The shapes of what people submit, as read from YAML or JSON files or Prefect forms.
+
+Every field is bounded (thidua/limits.py); score values are checked by rules/scoring.py.
+"""
 
 from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from thidua.limits import EVIDENCE_ITEMS, EvidenceItem, LongText, Name, ReviewComment
+
+# More items than any scheme has; the scheme itself refuses unknown codes.
+MAX_SCORE_ITEMS = 200
+
 
 class SelfAssessmentInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scores: dict[str, Decimal]
-    achievements: str = Field(default="", max_length=20_000)
-    shortcomings: str = Field(default="", max_length=20_000)
-    evidence: list[str] = Field(default_factory=list, max_length=100)
+    scores: dict[Name, Decimal] = Field(max_length=MAX_SCORE_ITEMS)
+    achievements: LongText = ""
+    shortcomings: LongText = ""
+    evidence: list[EvidenceItem] = Field(default_factory=list, max_length=EVIDENCE_ITEMS)
 
 
 class ReviewInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    reviewee: str = Field(min_length=1)
-    scores: dict[str, Decimal]
-    comment: str = Field(default="", max_length=5_000)
+    reviewee: Name = Field(min_length=1)
+    scores: dict[Name, Decimal] = Field(max_length=MAX_SCORE_ITEMS)
+    comment: ReviewComment = ""
 
 
 class ReviewsInput(BaseModel):
@@ -27,4 +35,4 @@ class ReviewsInput(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reviews: list[ReviewInput] = Field(min_length=1)
+    reviews: list[ReviewInput] = Field(min_length=1, max_length=MAX_SCORE_ITEMS)

@@ -35,6 +35,7 @@ from rules.results import BallotContent
 from rules.scoring import total_score, validate_scores
 from rules.stages import Stage
 from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
+from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import CampaignView, load_campaign, require_open_stage
@@ -149,6 +150,7 @@ def return_self_assessment(
     run = require_open_stage(session, view, Stage.SELF_ASSESSMENT, lock="update")
     if not comment.strip():
         raise InvalidInput("comment", "phải nêu lý do trả lại để đơn vị sửa")
+    check_text("comment", comment, max_length=REASON, multiline=True)
     unit = view.unit(unit_code)
     assert run.id is not None and unit.id is not None and actor.id is not None
     latest = latest_assessment(session, run.id, unit.id)

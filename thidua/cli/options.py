@@ -1,0 +1,40 @@
+"""Option callbacks that bound what a command line can carry (thidua/limits.py).
+
+They raise InvalidInput, which the command group prints as one "Lỗi: trường …" line: Typer's own
+range errors would be a framed English usage message instead.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from thidua.limits import NAME, REASON, check_id, check_text, check_year
+
+T = TypeVar("T")
+
+
+def _each(check: Callable[[T], T]) -> Callable[[T | list[T] | None], T | list[T] | None]:
+    def callback(value: T | list[T] | None) -> T | list[T] | None:
+        if value is None:
+            return None
+        if isinstance(value, list | tuple):
+            return [check(v) for v in value]
+        return check(value)
+
+    return callback
+
+
+def bounded_id(field: str) -> Callable[..., object]:
+    return _each(lambda v: check_id(field, v))
+
+
+def bounded_year(field: str) -> Callable[..., object]:
+    return _each(lambda v: check_year(field, v))
+
+
+def bounded_name(field: str, max_length: int = NAME) -> Callable[..., object]:
+    """A username, a unit or cluster code, a moment: short and on one line."""
+    return _each(lambda v: check_text(field, v, max_length=max_length))
+
+
+def bounded_reason(field: str) -> Callable[..., object]:
+    return _each(lambda v: check_text(field, v, max_length=REASON, multiline=True))

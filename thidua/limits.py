@@ -1,0 +1,93 @@
+"""Bounds on everything a person can send: files, nesting, text, characters, ids.
+
+One place, so that the command line, the Prefect forms and the services refuse the same things,
+and an attacker's input is turned away with a message before it can cost memory, a traceback
+or a row in the database.
+"""
+
+import unicodedata
+from typing import Annotated
+
+from pydantic import AfterValidator
+
+from thidua.errors import InvalidInput
+
+# An input file is a few kilobytes of YAML; a mebibyte leaves room and keeps parsing cheap.
+MAX_FILE_BYTES = 1024 * 1024
+# The deepest legitimate input (the cycle rules) nests about five levels.
+MAX_DEPTH = 20
+# PostgreSQL's `integer`: the ids of every table, so a larger one can never name a row.
+MAX_ID = 2**31 - 1
+MIN_YEAR, MAX_YEAR = 1900, 2999
+
+NAME = 64  # usernames, unit, cluster and movement codes, score item codes
+TITLE = 200  # an emulation title in an amendment
+REASON = 2_000  # a reason or comment of a decision, a return or an extension
+REVIEW_COMMENT = 2_000
+TEXT = 10_000  # achievements, shortcomings
+EVIDENCE_ITEM = 2_000
+EVIDENCE_ITEMS = 100
+
+# Characters that rewrite what a terminal or a document shows (a carriage return over a reason,
+# a right-to-left override in a name) or that no database column should hold (NUL).
+_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+_REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
+
+
+def _forbidden_char(value: str, multiline: bool) -> str | None:
+    allowed = "\n\t" if multiline else ""
+    for ch in value:
+        if ch in allowed:
+            continue
+        if ch in _BIDI or unicodedata.category(ch) in _REFUSED_CATEGORIES:
+            return ch
+    return None
+
+
+def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str | None:
+    """Why `value` cannot be stored, in Vietnamese, or None."""
+    if len(value) > max_length:
+        return f"dài quá {max_length} ký tự (nhận được {len(value)})"
+    bad = _forbidden_char(value, multiline)
+    if bad is None:
+        return None
+    if bad in "\n\t":
+        return "phải nằm trên một dòng (không có xuống dòng hay tab)"
+    return f"chứa ký tự điều khiển không được phép (U+{ord(bad):04X})"
+
+
+def check_text(field: str, value: str, *, max_length: int, multiline: bool = False) -> str:
+    problem = text_problem(value, max_length=max_length, multiline=multiline)
+    if problem is not None:
+        raise InvalidInput(field, problem)
+    return value
+
+
+def check_id(field: str, value: int) -> int:
+    if not 1 <= value <= MAX_ID:
+        raise InvalidInput(field, f"phải là số nguyên từ 1 đến {MAX_ID} (nhận được {value})")
+    return value
+
+
+def check_year(field: str, value: int) -> int:
+    if not MIN_YEAR <= value <= MAX_YEAR:
+        raise InvalidInput(field, f"phải là năm từ {MIN_YEAR} đến {MAX_YEAR} (nhận được {value})")
+    return value
+
+
+def _validator(max_length: int, multiline: bool) -> AfterValidator:
+    def check(value: str) -> str:
+        # pydantic names the field; the ValueError's text becomes the reason.
+        problem = text_problem(value, max_length=max_length, multiline=multiline)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
+
+
+# Text fields of the input models (thidua/services/inputs.py).
+Name = Annotated[str, _validator(NAME, multiline=False)]
+ReviewComment = Annotated[str, _validator(REVIEW_COMMENT, multiline=True)]
+LongText = Annotated[str, _validator(TEXT, multiline=True)]
+EvidenceItem = Annotated[str, _validator(EVIDENCE_ITEM, multiline=True)]

@@ -20,6 +20,7 @@ from thidua.demo import demo_rules, wait_runs_final
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code
 from thidua.services.context import get_actor
+from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import status
 from thidua.settings import get_settings
 from thidua.simulation import Script, act
@@ -27,6 +28,7 @@ from thidua.simulation import Script, act
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
+CONFIRM = FormDecision(action="confirm")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -86,7 +88,9 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
     first = _pause_key(run_id, None)
     with session_scope() as s:
         act(s, cid, Script(late_unit=None, returned_unit=None))
-        code, _ = issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid)
+        code, _ = issue_action_code(
+            s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid, decision=CONFIRM
+        )
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -131,5 +135,9 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
         assert read_flow_run_input(f"suspended-{key}-response", run_id) is None
     with session_scope() as s, pytest.raises(Forbidden):  # the code is spent
         consume_action_code(
-            s, actor=get_actor(s, "chihuy.ptm"), code=code, stage_run_id=runs[0].id or 0
+            s,
+            actor=get_actor(s, "chihuy.ptm"),
+            code=code,
+            stage_run_id=runs[0].id or 0,
+            decision=CONFIRM,
         )

@@ -38,6 +38,7 @@ from thidua.demo import run_cycle
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code, set_secret
 from thidua.services.context import get_actor
+from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import CampaignState, report
 from thidua.simulation import Script
 
@@ -320,7 +321,12 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
         assert len(act(s, cid, Script(late_unit=None, returned_unit=None))) == 10
 
     with session_scope() as s:
-        code, _ = issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid)
+        code, _ = issue_action_code(
+            s,
+            actor=get_actor(s, "chihuy.ptm"),
+            campaign_id=cid,
+            decision=FormDecision(action="confirm"),
+        )
     confirm = LeaderAction.CONFIRM.value
 
     # A wrong code is refused and recorded; the run does not fail, it waits again and says why.
@@ -350,4 +356,5 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
             code=code,
             stage_run_id=s.exec(select(StageRun.id).where(StageRun.campaign_id == cid)).first()
             or 0,
+            decision=FormDecision(action="confirm"),
         )

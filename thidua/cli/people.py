@@ -8,12 +8,12 @@ from sqlmodel import select
 
 from models import Actor
 from models.org import ROLE_LABELS
-from thidua import orchestration
+from thidua.cli.codes import code_app
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.services import auth, deadlines, delegation
-from thidua.services.context import get_actor, load_campaign
+from thidua.services.context import get_actor
 from thidua.settings import get_settings
 
 actors_app = typer.Typer(
@@ -80,20 +80,6 @@ def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
     out.print(t)
 
 
-def code(
-    campaign: Annotated[int, typer.Option("--campaign", help="Số của đợt bình xét.")],
-    actor: ActorOpt,
-) -> None:
-    """Lấy mã xác nhận một lần để quyết định trên biểu mẫu của lượt chạy trong giao diện Prefect."""
-    with session_scope() as session:
-        who = authenticated(session, actor)
-        value, expires = auth.issue_action_code(session, actor=who, campaign_id=campaign)
-        flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
-    done(f"Mã xác nhận một lần: {value} (hết hạn {local_time(expires)})")
-    if flow_run_id:
-        note(f"Nhập mã vào biểu mẫu của lượt chạy: {orchestration.ui_url(flow_run_id)}")
-
-
 def _moment(text: str, field: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -146,6 +132,6 @@ def extend(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(actors_app, name="actor")
-    app.command()(code)
+    app.add_typer(code_app, name="code")
     app.command()(delegate)
     app.command()(extend)

@@ -46,7 +46,7 @@ def test_a_secret_is_issued_once_kept_as_a_hash_and_can_be_revoked(database_url:
     with session_scope() as s:
         load_sample(s)
         admin = get_actor(s, "quantri")
-        first = auth.issue_secret(s, by=None, actor=admin)  # bootstrap: the first admin secret
+        first = auth.issue_secret(s, by=None, actor=admin)  # bootstrap: the first secret ever
         assert admin.secret_hash is not None and first not in admin.secret_hash
         with pytest.raises(Forbidden):
             auth.issue_secret(s, by=None, actor=admin)  # no second bootstrap

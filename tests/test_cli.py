@@ -767,3 +767,24 @@ def test_a_leader_code_for_returning_a_unit(runner: CliRunner, campaign: int) ->
     confirmed = invoke(runner, *c, "confirm")
     assert confirmed.exit_code == 0, confirmed.output
     assert "Xác nhận hoàn thành giai đoạn" in flat(confirmed.stdout)
+
+
+def test_a_revoked_admin_cannot_be_bootstrapped_again(
+    runner: CliRunner, sample_db: str, tmp_path: Path
+) -> None:
+    from thidua.secretkey import server_key
+
+    revoked = invoke(runner, "actor", "revoke", "--actor", "quantri", "--by", "quantri")
+    assert revoked.exit_code == 0, revoked.output
+    refused(runner, ["actor", "secret", "--actor", "quantri"], 4, "Chỉ quản trị viên")
+    wrong = write(tmp_path, "wrong.key", "doan-bua")
+    refused(
+        runner,
+        ["actor", "secret", "--actor", "quantri", "--recovery-key-file", wrong],
+        4,
+        "Khóa khôi phục không khớp",
+    )
+    key = write(tmp_path, "server.key", server_key().decode())
+    result = invoke(runner, "actor", "secret", "--actor", "quantri", "--recovery-key-file", key)
+    assert result.exit_code == 0, result.output
+    assert "Mã bí mật của quantri" in result.stdout

@@ -1,5 +1,5 @@
 """Issue 15: a one-time code is sealed to one decision, kept as a keyed hash, and dies after
-five wrong tries (no Prefect needed)."""
+five wrong tries; the admin's secret is bootstrapped once, never again (no Prefect needed)."""
 
 import hashlib
 import hmac
@@ -11,7 +11,7 @@ from flows.forms import DirectorateAction, LeaderAction, ReturnTarget
 from models import ActionCode, AuditEvent, Decision, StageRun
 from rules.stages import Stage
 from thidua.db import create_schema, session_scope
-from thidua.errors import InvalidInput
+from thidua.errors import Forbidden, InvalidInput
 from thidua.sample import load_sample
 from thidua.secretkey import server_key
 from thidua.services import auth
@@ -226,3 +226,51 @@ def test_the_server_key_file_is_private_and_stable(
     monkeypatch.setenv("THIDUA_SECRET_KEY", "khoa-rieng-cua-may-chu")
     get_settings.cache_clear()
     assert server_key() == b"khoa-rieng-cua-may-chu"
+
+
+def test_the_admin_bootstrap_happens_once_not_again_after_a_revoke(database_url: str) -> None:
+    create_schema()
+    with session_scope() as s:
+        load_sample(s)
+        admin = get_actor(s, "quantri")
+        auth.issue_secret(s, by=None, actor=admin)
+        auth.revoke_secret(s, by=admin, actor=admin)
+    with session_scope() as s, pytest.raises(Forbidden):
+        auth.issue_secret(s, by=None, actor=get_actor(s, "quantri"))
+    with session_scope() as s:
+        assert get_actor(s, "quantri").secret_hash is None
+
+
+def test_no_bootstrap_once_anyone_holds_a_secret(database_url: str) -> None:
+    """A database set up with secrets some other way (thidua init, a test) has been bootstrapped."""
+    create_schema()
+    with session_scope() as s:
+        load_sample(s)
+        auth.set_secret(s, get_actor(s, "canbo.ptm"), "bi-mat")
+    with session_scope() as s, pytest.raises(Forbidden):
+        auth.issue_secret(s, by=None, actor=get_actor(s, "quantri"))
+
+
+def test_a_locked_out_admin_recovers_with_the_server_key_only(database_url: str) -> None:
+    create_schema()
+    with session_scope() as s:
+        load_sample(s)
+        admin = get_actor(s, "quantri")
+        auth.issue_secret(s, by=None, actor=admin)
+        auth.revoke_secret(s, by=admin, actor=admin)
+    with session_scope() as s, pytest.raises(Forbidden, match="Khóa khôi phục"):
+        auth.issue_secret(s, by=None, actor=get_actor(s, "quantri"), recovery_key=b"doan-bua")
+    with session_scope() as s, pytest.raises(Forbidden):  # only an admin's secret is recovered
+        auth.issue_secret(s, by=None, actor=get_actor(s, "canbo.ptm"), recovery_key=server_key())
+    with session_scope() as s:
+        secret = auth.issue_secret(
+            s, by=None, actor=get_actor(s, "quantri"), recovery_key=server_key() + b"\n"
+        )
+    with session_scope() as s:
+        assert auth.authenticate(s, "quantri", secret).username == "quantri"
+        last = s.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "actor.secret_issue")
+            .order_by(AuditEvent.id.desc())  # type: ignore[union-attr]
+        ).first()
+        assert last is not None and last.after == {"bootstrap": False, "recovery": True}

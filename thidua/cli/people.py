@@ -1,6 +1,7 @@
 """People: secrets (issued once, kept as a hash), one-time codes for Prefect forms."""
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -30,12 +31,27 @@ def issue_secret(
         str | None,
         typer.Option("--by", help="Quản trị viên cấp mã (mã bí mật của họ trong THIDUA_SECRET)."),
     ] = None,
+    recovery_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--recovery-key-file",
+            help="Khôi phục mã của quản trị viên: tệp khóa bí mật của máy chủ "
+            "(<THIDUA_HOME>/secret.key, hoặc tệp chứa THIDUA_SECRET_KEY).",
+        ),
+    ] = None,
 ) -> None:
-    """Cấp mã bí mật mới (hiện một lần). Lần đầu của quản trị viên không cần --by."""
+    """Cấp mã bí mật mới (hiện một lần). Chỉ lần cấp đầu tiên của hệ thống, cho quản trị viên,
+    không cần --by; sau đó quản trị viên bị mất mã dùng --recovery-key-file."""
+    recovery_key = None
+    if recovery_key_file is not None:
+        try:
+            recovery_key = recovery_key_file.read_bytes()
+        except OSError as exc:
+            raise InvalidInput("recovery-key-file", f"không đọc được tệp: {exc.strerror}") from None
     with session_scope() as session:
         admin = authenticated(session, by) if by else None
         target = get_actor(session, actor)
-        secret = auth.issue_secret(session, by=admin, actor=target)
+        secret = auth.issue_secret(session, by=admin, actor=target, recovery_key=recovery_key)
     done(f"Mã bí mật của {actor} (chỉ hiện lần này, hãy lưu lại): {secret}")
     note(f"Dùng: export THIDUA_SECRET='{secret}'")
 

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from models import ActionCode, Actor, Role
+from models import ActionCode, Actor, AuditEvent, Role
 from models.types import utcnow
 from rules.stages import Stage
 from thidua.errors import Forbidden, WrongStage
-from thidua.secretkey import keyed_hash
+from thidua.secretkey import keyed_hash, server_key
 from thidua.services import audit, form_decisions
 from thidua.services.context import get_actor, load_campaign, open_stage_run
 from thidua.services.form_decisions import FormDecision
@@ -46,11 +46,33 @@ def set_secret(session: Session, actor: Actor, secret: str) -> None:
     session.add(actor)
 
 
-def issue_secret(session: Session, *, by: Actor | None, actor: Actor) -> str:
+def _bootstrapped(session: Session) -> bool:
+    """Whether a secret was ever issued here: the audit log is append-only, so a revoked
+    admin cannot make the database look new again."""
+    issued = session.exec(
+        select(AuditEvent.id).where(AuditEvent.action == "actor.secret_issue").limit(1)
+    ).first()
+    holder = session.exec(select(Actor.id).where(col(Actor.secret_hash).is_not(None))).first()
+    return issued is not None or holder is not None
+
+
+def issue_secret(
+    session: Session, *, by: Actor | None, actor: Actor, recovery_key: bytes | None = None
+) -> str:
     """A new secret for `actor` (the old one stops working). Only an admin issues secrets,
-    except the very first one of an admin, which bootstraps the system."""
-    bootstrap = by is None and actor.role == Role.ADMIN and actor.secret_hash is None
-    if not bootstrap and (by is None or by.role != Role.ADMIN):
+    except the first secret ever issued here, to an admin, which bootstraps the system; and an
+    admin's secret given with the server's key (proof of access to the server's files)."""
+    admin = actor.role == Role.ADMIN
+    bootstrap = by is None and admin and recovery_key is None and not _bootstrapped(session)
+    recovery = (
+        by is None
+        and admin
+        and recovery_key is not None
+        and hmac.compare_digest(recovery_key.strip(), server_key())
+    )
+    if not (bootstrap or recovery) and (by is None or by.role != Role.ADMIN):
+        if recovery_key is not None:
+            raise Forbidden("Khóa khôi phục không khớp khóa bí mật của máy chủ")
         raise Forbidden("Chỉ quản trị viên được cấp mã bí mật cho người dùng")
     secret = secrets.token_urlsafe(24)
     set_secret(session, actor, secret)
@@ -60,7 +82,7 @@ def issue_secret(session: Session, *, by: Actor | None, actor: Actor) -> str:
         action="actor.secret_issue",
         entity="actor",
         entity_id=actor.username,
-        after={"bootstrap": bootstrap},
+        after={"bootstrap": bootstrap, "recovery": recovery},
     )
     return secret
 

@@ -71,6 +71,8 @@ def issue_secret(
         and hmac.compare_digest(recovery_key.strip(), server_key())
     )
     if not (bootstrap or recovery) and (by is None or by.role != Role.ADMIN):
+        if recovery_key is not None and not admin:
+            raise Forbidden("Khóa khôi phục chỉ dùng để cấp lại mã bí mật cho quản trị viên")
         if recovery_key is not None:
             raise Forbidden("Khóa khôi phục không khớp khóa bí mật của máy chủ")
         raise Forbidden("Chỉ quản trị viên được cấp mã bí mật cho người dùng")
@@ -130,7 +132,12 @@ def issue_action_code(
     trial = session.begin_nested()
     try:
         form_decisions.apply(
-            session, actor=actor, campaign_id=view.id, stage=run.stage, decision=decision, via="thử"
+            session,
+            actor=actor,
+            campaign_id=view.id,
+            stage=run.stage,
+            decision=decision,
+            via="prefect-ui",
         )
     finally:
         trial.rollback()

@@ -147,7 +147,8 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
     username, code, decision = from_form(run.stage, data)
     if decision is None:
         return "Đã kiểm tra lại"
-    # Outside the savepoint below: a wrong try must be counted even though it is refused.
+    # Outside the savepoint below: a wrong try must be counted even though it is refused, and
+    # a code stays spent if its decision can no longer be taken (the person asks for a new one).
     actor = _identify(session, username, code, run, decision)
     with session.begin_nested():
         apply(

@@ -49,7 +49,9 @@ def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot:
     page.goto(f"{ui}/runs/flow-run/{run_id}", wait_until="networkidle")
     page.get_by_role("button", name="Resume").click()
     modal = page.locator(".p-modal")
-    description = modal.locator(".markdown-renderer").inner_text()
+    # The form's description, not the fields' own (rendered as Markdown below each field).
+    own = modal.locator(".markdown-renderer:not(.schema-form-property__markdown)")
+    description = own.inner_text()
     fields = modal.locator("textarea")
     fields.nth(0).fill(actor)
     fields.nth(1).fill(code)

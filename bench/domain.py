@@ -23,6 +23,7 @@ from thidua.sample import ADMIN, DIRECTORATE, MAIL_DOMAIN, MOVEMENT
 from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
+from thidua.services.form_decisions import FormDecision
 from thidua.services.stages import close_stage
 from thidua.services.waits import answer, plan_step
 
@@ -87,7 +88,10 @@ def step(campaign_id: int, who: Script, until: Stage | None = None) -> bool:
     if planned.stage == Stage.APPROVAL:
         with session_scope() as s:
             code, _ = issue_action_code(
-                s, actor=get_actor(s, DIRECTORATE[0]), campaign_id=campaign_id
+                s,
+                actor=get_actor(s, DIRECTORATE[0]),
+                campaign_id=campaign_id,
+                decision=FormDecision(action="approve", reason=APPROVAL_REASON),
             )
         data = {
             "actor": DIRECTORATE[0],

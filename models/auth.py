@@ -2,22 +2,26 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.types import UTCDateTime, utcnow
 
 
 class ActionCode(SQLModel, table=True):
-    """Issued to one person for the decisions of one stage run; valid once, until it expires.
+    """Issued to one person for one decision in one stage run; valid once, until it expires.
 
-    Only its hash is kept: the code itself travels to the person and into the form once.
+    The code is kept only as a keyed hash (thidua.secretkey): it travels to the person and into
+    the form once. `decision` is the canonical JSON of the one decision the code may carry
+    (thidua.services.form_decisions), so an answer rewritten in Prefect cannot reuse it.
     """
 
     id: int | None = Field(default=None, primary_key=True)
     actor_id: int = Field(foreign_key="actor.id", index=True)
     stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
-    code_sha256: str = Field(index=True, unique=True)
+    code_hmac: str
+    decision: str = Field(sa_column=Column(Text(), nullable=False))
+    failed_attempts: int = 0
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

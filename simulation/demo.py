@@ -31,6 +31,7 @@ from thidua.localserver import LocalPrefect, start_server
 from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_sample
 from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor
+from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import CampaignState, status
 from thidua.settings import DEMO_MARK, get_settings
 
@@ -108,7 +109,10 @@ def _directorate_answers(state: CampaignState) -> bool:
     with session_scope() as session:
         # What the person does first: `thidua code`, which gives a one-time code for the form.
         code, _ = issue_action_code(
-            session, actor=get_actor(session, DIRECTORATE[0]), campaign_id=state.campaign_id
+            session,
+            actor=get_actor(session, DIRECTORATE[0]),
+            campaign_id=state.campaign_id,
+            decision=FormDecision(action="approve", reason=APPROVAL_REASON),
         )
     resume_flow_run(
         state.flow_run_id,

@@ -15,7 +15,10 @@ from thidua.sample import load_sample
 from thidua.services import auth
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
+from thidua.services.form_decisions import FormDecision
 from thidua.services.waits import answer, plan_step
+
+CONFIRM = FormDecision(action="confirm")
 
 
 @pytest.fixture
@@ -43,7 +46,7 @@ def test_a_secret_is_issued_once_kept_as_a_hash_and_can_be_revoked(database_url:
     with session_scope() as s:
         load_sample(s)
         admin = get_actor(s, "quantri")
-        first = auth.issue_secret(s, by=None, actor=admin)  # bootstrap: the first admin secret
+        first = auth.issue_secret(s, by=None, actor=admin)  # bootstrap: the first secret ever
         assert admin.secret_hash is not None and first not in admin.secret_hash
         with pytest.raises(Forbidden):
             auth.issue_secret(s, by=None, actor=admin)  # no second bootstrap
@@ -65,10 +68,14 @@ def test_a_code_is_for_the_decider_of_the_open_stage(campaign: int) -> None:
     with session_scope() as s:
         for who in ("canbo.ptm", "bgd.phogiamdoc"):
             with pytest.raises(Forbidden):
-                auth.issue_action_code(s, actor=get_actor(s, who), campaign_id=campaign)
-        code, _ = auth.issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=campaign)
+                auth.issue_action_code(
+                    s, actor=get_actor(s, who), campaign_id=campaign, decision=CONFIRM
+                )
+        code, _ = auth.issue_action_code(
+            s, actor=get_actor(s, "chihuy.ptm"), campaign_id=campaign, decision=CONFIRM
+        )
         stored = s.exec(select(ActionCode)).one()
-        assert code not in stored.code_sha256 and stored.used_at is None
+        assert code not in stored.code_hmac and stored.used_at is None
 
 
 def _answer(cid: int, data: dict[str, str]) -> str:
@@ -81,17 +88,21 @@ def _answer(cid: int, data: dict[str, str]) -> str:
 def test_a_form_answer_needs_a_fresh_code_of_its_own_actor(campaign: int) -> None:
     with session_scope() as s:
         leader = get_actor(s, "chihuy.ptm")
-        code, _ = auth.issue_action_code(s, actor=leader, campaign_id=campaign)
-        expired, _ = auth.issue_action_code(s, actor=leader, campaign_id=campaign)
+        code, _ = auth.issue_action_code(s, actor=leader, campaign_id=campaign, decision=CONFIRM)
+        expired, _ = auth.issue_action_code(s, actor=leader, campaign_id=campaign, decision=CONFIRM)
         row = s.exec(select(ActionCode).order_by(ActionCode.id.desc())).first()  # type: ignore[union-attr]
         assert row is not None
         row.expires_at = row.expires_at - timedelta(days=2)
     confirm = LeaderAction.CONFIRM.value
     refused = "Bị từ chối: Mã xác nhận một lần không đúng, đã dùng hoặc đã hết hạn"
-    assert _answer(campaign, {"actor": "chihuy.ptm", "action": confirm, "code": "0000"}) == refused
-    assert _answer(campaign, {"actor": "chihuy.ptm", "action": confirm, "code": expired}) == refused
-    assert _answer(campaign, {"actor": "chihuy.phc", "action": confirm, "code": code}) == refused
-    assert _answer(campaign, {"actor": "ai.do", "action": confirm, "code": code}) == refused
+    for who, given in (
+        ("chihuy.ptm", "0000"),
+        ("chihuy.ptm", expired),
+        ("chihuy.phc", code),
+        ("ai.do", code),
+    ):
+        outcome = _answer(campaign, {"actor": who, "action": confirm, "code": given})
+        assert outcome.startswith(refused), outcome
     with session_scope() as s:
         run = s.exec(select(StageRun)).one()
         assert run.confirmed_by is None  # nothing of a refused answer was applied
@@ -109,6 +120,7 @@ def test_a_form_answer_needs_a_fresh_code_of_its_own_actor(campaign: int) -> Non
             actor=get_actor(s, "chihuy.ptm"),
             stage_run_id=s.exec(select(StageRun)).one().id or 0,
             code=code,
+            decision=CONFIRM,
         )
 
 
@@ -118,4 +130,6 @@ def test_no_code_when_nothing_waits_for_a_decision(campaign: int) -> None:
         run.stage = Stage.NOMINATION  # a stage nobody decides on a form
         s.add(run)
     with session_scope() as s, pytest.raises(WrongStage):
-        auth.issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=campaign)
+        auth.issue_action_code(
+            s, actor=get_actor(s, "chihuy.ptm"), campaign_id=campaign, decision=CONFIRM
+        )

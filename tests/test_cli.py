@@ -723,3 +723,68 @@ def test_uninitialised_database(runner: CliRunner, database_url: str) -> None:
     result = invoke(runner, "status")
     assert result.exit_code == 1
     assert "thidua init" in result.stderr and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------- one-time codes for the forms
+
+
+def test_a_code_is_issued_for_one_decision_and_says_what_to_type(
+    runner: CliRunner, campaign: int
+) -> None:
+    advance(campaign, Stage.APPROVAL)
+    c = ["code", "--campaign", campaign, "--actor", "bgd.phogiamdoc"]
+    refused(runner, [*c, "amend", "--set", "PHC=Đơn vị Quyết thắng"], 2, "trường reason")
+    refused(runner, [*c, "amend", "--set", "PHC", "--reason", "x"], 2, "trường set[0]")
+    refused(runner, [*c, "return", "--to", "5", "--reason", "x"], 2, "trường to")
+    refused(runner, [*c, "confirm"], 2, "trường decision")
+    refused(runner, ["code", "--campaign", campaign, "--actor", "canbo.ptm", "approve"], 4)
+    before = counts()
+    result = invoke(
+        runner, *c, "amend", "--set", "PHC=Đơn vị Quyết thắng", "--reason", "Thành tích đột xuất"
+    )
+    assert result.exit_code == 0, result.output
+    text = flat(result.stdout)
+    assert "Mã xác nhận một lần:" in text
+    assert "điều chỉnh danh hiệu PHC → Đơn vị Quyết thắng, lý do: Thành tích đột xuất" in text
+    for shown in (
+        "Phê duyệt có điều chỉnh danh hiệu",
+        "PHC = Đơn vị Quyết thắng",
+        "bgd.phogiamdoc",
+    ):
+        assert shown in text, text
+    assert counts()["actioncode"] == before["actioncode"] + 1
+    assert counts()["decision"] == before["decision"]  # the trial decision was rolled back
+
+
+def test_a_leader_code_for_returning_a_unit(runner: CliRunner, campaign: int) -> None:
+    with session_scope() as s:
+        act(s, campaign, Script(late_unit=None, returned_unit=None))
+    c = ["code", "--campaign", campaign, "--actor", "chihuy.ptm"]
+    refused(runner, [*c, "return-unit", "--unit", "PHC", "--comment", " "], 2, "trường comment")
+    result = invoke(runner, *c, "return-unit", "--unit", "PHC", "--comment", "Thiếu minh chứng")
+    assert result.exit_code == 0, result.output
+    assert "Trả lại bản tự chấm của một đơn vị" in flat(result.stdout)
+    confirmed = invoke(runner, *c, "confirm")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert "Xác nhận hoàn thành giai đoạn" in flat(confirmed.stdout)
+
+
+def test_a_revoked_admin_cannot_be_bootstrapped_again(
+    runner: CliRunner, sample_db: str, tmp_path: Path
+) -> None:
+    from thidua.secretkey import server_key
+
+    revoked = invoke(runner, "actor", "revoke", "--actor", "quantri", "--by", "quantri")
+    assert revoked.exit_code == 0, revoked.output
+    refused(runner, ["actor", "secret", "--actor", "quantri"], 4, "Chỉ quản trị viên")
+    wrong = write(tmp_path, "wrong.key", "doan-bua")
+    refused(
+        runner,
+        ["actor", "secret", "--actor", "quantri", "--recovery-key-file", wrong],
+        4,
+        "Khóa khôi phục không khớp",
+    )
+    key = write(tmp_path, "server.key", server_key().decode())
+    result = invoke(runner, "actor", "secret", "--actor", "quantri", "--recovery-key-file", key)
+    assert result.exit_code == 0, result.output
+    assert "Mã bí mật của quantri" in result.stdout

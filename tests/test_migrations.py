@@ -18,6 +18,9 @@ from thidua.db import create_schema, engine_for, session_scope
 from thidua.errors import ThiduaError
 from thidua.sample import load_sample
 from thidua.services.audit import record
+from thidua.services.context import get_actor
+from thidua.services.cycles import start_cycle
+from thidua.services.waits import plan_step
 
 from .postgres import temporary_database
 
@@ -88,3 +91,39 @@ def test_a_model_changed_without_its_migration_is_named_when_the_schema_is_made(
     with pytest.raises(ThiduaError, match="alembic revision --autogenerate"):
         migrate.require_models_match(engine)
     engine.dispose()
+
+
+def test_sealing_action_codes_drops_unused_codes_and_keeps_used_ones(engine: Engine) -> None:
+    """0002 cannot re-key a code it only knows by its plain hash: unused codes go, a used one
+    stays as a record that matches no code, and the way back keeps it too."""
+    migrate.upgrade(engine, "0001")
+    with session_scope(engine) as s:
+        load_sample(s)
+        admin = get_actor(s, "quantri")
+        _, started = start_cycle(
+            s, actor=admin, year=2019, movement_code="VANTQ", cluster_codes=["CTD4"]
+        )
+    with session_scope(engine) as s:
+        plan_step(s, started[0].campaign_id)  # opens stage 1: a stage run for the codes
+    with engine.begin() as conn:
+        actor = conn.execute(text("SELECT id FROM actor WHERE username = 'quantri'")).scalar()
+        run = conn.execute(text("SELECT min(id) FROM stagerun")).scalar()
+        for n, used in ((1, "2026-01-01 00:00:00"), (2, None)):
+            conn.execute(
+                text(
+                    "INSERT INTO actioncode (id, actor_id, stage_run_id, code_sha256, expires_at,"
+                    " used_at) VALUES (:id, :actor, :run, :sha, '2030-01-01 00:00:00', :used)"
+                ),
+                {"id": n, "actor": actor, "run": run, "sha": f"sha-{n}", "used": used},
+            )
+    migrate.upgrade(engine)
+    assert migrate.differences(engine) == []
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, code_hmac, failed_attempts FROM actioncode")).all()
+    assert [tuple(r) for r in rows] == [(1, "", 0)]
+    migrate.downgrade(engine, "0001")
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, code_sha256 FROM actioncode")).all()
+    assert [tuple(r) for r in rows] == [(1, "void-1")]
+    migrate.upgrade(engine)
+    assert migrate.differences(engine) == []

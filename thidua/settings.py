@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
     nudge_wait_seconds: float = Field(default=30.0, ge=0)
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Keys the hashes of one-time codes. Empty: a random key in `home`/secret.key."
+        " Give every machine the same key when the CLI and workers run apart.",
+    )
 
     # Notifications (notifications/events.py writes them, notifications/delivery.py sends them).
     notifications_enabled: bool = True

@@ -21,12 +21,14 @@ from thidua.db import session_scope
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code
 from thidua.services.context import get_actor
+from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import status
 from thidua.settings import get_settings
 
 pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
+CONFIRM = FormDecision(action="confirm")
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
@@ -47,7 +49,9 @@ def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot:
     page.goto(f"{ui}/runs/flow-run/{run_id}", wait_until="networkidle")
     page.get_by_role("button", name="Resume").click()
     modal = page.locator(".p-modal")
-    description = modal.locator(".markdown-renderer").inner_text()
+    # The form's description, not the fields' own (rendered as Markdown below each field).
+    own = modal.locator(".markdown-renderer:not(.schema-form-property__markdown)")
+    description = own.inner_text()
     fields = modal.locator("textarea")
     fields.nth(0).fill(actor)
     fields.nth(1).fill(code)
@@ -86,7 +90,9 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
     first = _pause_key(run_id, None)
     with session_scope() as s:
         act(s, cid, Script(late_unit=None, returned_unit=None))
-        code, _ = issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid)
+        code, _ = issue_action_code(
+            s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid, decision=CONFIRM
+        )
 
     with sync_playwright() as p:
         browser = p.chromium.launch(
@@ -131,5 +137,9 @@ def test_a_leader_confirms_on_the_prefect_form_in_a_browser(stack: Stack) -> Non
         assert read_flow_run_input(f"suspended-{key}-response", run_id) is None
     with session_scope() as s, pytest.raises(Forbidden):  # the code is spent
         consume_action_code(
-            s, actor=get_actor(s, "chihuy.ptm"), code=code, stage_run_id=runs[0].id or 0
+            s,
+            actor=get_actor(s, "chihuy.ptm"),
+            code=code,
+            stage_run_id=runs[0].id or 0,
+            decision=CONFIRM,
         )

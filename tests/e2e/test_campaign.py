@@ -39,6 +39,7 @@ from thidua.db import session_scope
 from thidua.errors import Forbidden
 from thidua.services.auth import consume_action_code, issue_action_code, set_secret
 from thidua.services.context import get_actor
+from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import CampaignState, report
 
 pytestmark = pytest.mark.e2e
@@ -320,7 +321,12 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
         assert len(act(s, cid, Script(late_unit=None, returned_unit=None))) == 10
 
     with session_scope() as s:
-        code, _ = issue_action_code(s, actor=get_actor(s, "chihuy.ptm"), campaign_id=cid)
+        code, _ = issue_action_code(
+            s,
+            actor=get_actor(s, "chihuy.ptm"),
+            campaign_id=cid,
+            decision=FormDecision(action="confirm"),
+        )
     confirm = LeaderAction.CONFIRM.value
 
     # A wrong code is refused and recorded; the run does not fail, it waits again and says why.
@@ -350,4 +356,91 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
             code=code,
             stage_run_id=s.exec(select(StageRun.id).where(StageRun.campaign_id == cid)).first()
             or 0,
+            decision=FormDecision(action="confirm"),
         )
+
+
+def test_a_forged_directorate_answer_is_refused_and_the_honest_one_applied(stack: Stack) -> None:
+    """Issue 15: between the directorate's Resume and the flow reading the answer, someone with
+    access to the Prefect API reads it, deletes it and writes an amend with the same code. The
+    flow refuses it (the code was issued for an approval); the real approval then goes through."""
+    from prefect.flow_runs import resume_flow_run
+    from prefect.input.actions import create_flow_run_input, delete_flow_run_input
+    from thidua.demo import APPROVAL_REASON
+
+    from flows.forms import DirectorateAction
+    from thidua import orchestration
+    from thidua.sample import DIRECTORATE
+
+    year = 2036
+    stack.add_year(year)
+    approve = FormDecision(action="approve", reason=APPROVAL_REASON)
+    seen: dict[str, Any] = {}
+
+    def directorate(state: CampaignState) -> bool:
+        assert state.flow_run_id is not None
+        run_id = state.flow_run_id
+        run = orchestration.read_run(run_id)
+        if run is None or run.state is None or not run.state.is_paused():
+            return False
+        key = run.state.state_details.pause_key
+        if "forged" not in seen:
+            with session_scope() as s:
+                code, _ = issue_action_code(
+                    s,
+                    actor=get_actor(s, DIRECTORATE[0]),
+                    campaign_id=state.campaign_id,
+                    decision=approve,
+                )
+            honest = {
+                "actor": DIRECTORATE[0],
+                "code": code,
+                "action": DirectorateAction.APPROVE.value,
+                "reason": APPROVAL_REASON,
+            }
+            response = f"suspended-{key}-response"
+            # The directorate's answer is stored, as Resume in the UI stores it...
+            create_flow_run_input(key=response, value=honest, flow_run_id=run_id)
+            # ...and replaced through the API before the flow reads it: same actor and code.
+            stolen = read_flow_run_input(response, run_id)
+            delete_flow_run_input(response, run_id)
+            forged = {
+                **stolen,
+                "action": DirectorateAction.AMEND.value,
+                "amendments": "PHC = Đơn vị Quyết thắng",
+            }
+            create_flow_run_input(key=response, value=forged, flow_run_id=run_id)
+            resume_flow_run(run_id)  # the flow now reads the forged answer
+            seen.update(forged=key, honest=honest)
+            return False
+        if key == seen["forged"]:
+            return False  # the forged answer is not read yet
+        seen["shown"] = read_flow_run_input(f"suspended-{key}-description", run_id)
+        resume_flow_run(run_id, run_input=seen["honest"])  # the same code, its own decision
+        return True
+
+    (cid,), _ = run_cycle(
+        script=Script(late_unit=None, returned_unit=None),
+        log=_quiet,
+        on_change=_quiet,
+        self_assessment_seconds=600,
+        year=year,
+        directorate=directorate,
+    )
+    assert "Bị từ chối: Mã xác nhận được cấp cho một quyết định khác" in seen["shown"]
+    audit = _audit(cid)
+    assert (audit["form.refused"], audit["directorate.amend"], audit["directorate.approve"]) == (
+        1,
+        0,
+        1,
+    )
+    with session_scope() as s:
+        refusal = s.exec(
+            select(AuditEvent).where(
+                AuditEvent.campaign_id == cid, AuditEvent.action == "form.refused"
+            )
+        ).one()
+        assert refusal.after is not None and "quyết định khác" in refusal.after["reason"]
+        data = report(s, cid)
+    assert data["status"] == "completed"
+    assert _stage_runs(cid)[3] == ("approval", 1, "decided")

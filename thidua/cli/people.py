@@ -1,6 +1,7 @@
 """People: secrets (issued once, kept as a hash), one-time codes for Prefect forms."""
 
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -8,13 +9,13 @@ from sqlmodel import select
 
 from models import Actor
 from models.org import ROLE_LABELS
+from thidua.cli.codes import code_app
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name, bounded_reason
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
-from thidua.links import ui_url
 from thidua.services import auth, deadlines, delegation
-from thidua.services.context import get_actor, load_campaign
+from thidua.services.context import get_actor
 from thidua.settings import get_settings
 
 actors_app = typer.Typer(
@@ -37,12 +38,27 @@ def issue_secret(
             callback=bounded_name("by"),
         ),
     ] = None,
+    recovery_key_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--recovery-key-file",
+            help="Khôi phục mã của quản trị viên: tệp khóa bí mật của máy chủ "
+            "(<THIDUA_HOME>/secret.key, hoặc tệp chứa THIDUA_SECRET_KEY).",
+        ),
+    ] = None,
 ) -> None:
-    """Cấp mã bí mật mới (hiện một lần). Lần đầu của quản trị viên không cần --by."""
+    """Cấp mã bí mật mới (hiện một lần). Chỉ lần cấp đầu tiên của hệ thống, cho quản trị viên,
+    không cần --by; sau đó quản trị viên bị mất mã dùng --recovery-key-file."""
+    recovery_key = None
+    if recovery_key_file is not None:
+        try:
+            recovery_key = recovery_key_file.read_bytes()
+        except OSError as exc:
+            raise InvalidInput("recovery-key-file", f"không đọc được tệp: {exc.strerror}") from None
     with session_scope() as session:
         admin = authenticated(session, by) if by else None
         target = get_actor(session, actor)
-        secret = auth.issue_secret(session, by=admin, actor=target)
+        secret = auth.issue_secret(session, by=admin, actor=target, recovery_key=recovery_key)
     done(f"Mã bí mật của {actor} (chỉ hiện lần này, hãy lưu lại): {secret}")
     note(f"Dùng: export THIDUA_SECRET='{secret}'")
 
@@ -87,20 +103,6 @@ def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
             "có" if r["has_secret"] else "chưa",
         )
     out.print(t)
-
-
-def code(
-    campaign: Annotated[int, typer.Option("--campaign", help="Số của đợt bình xét.")],
-    actor: ActorOpt,
-) -> None:
-    """Lấy mã xác nhận một lần để quyết định trên biểu mẫu của lượt chạy trong giao diện Prefect."""
-    with session_scope() as session:
-        who = authenticated(session, actor)
-        value, expires = auth.issue_action_code(session, actor=who, campaign_id=campaign)
-        flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
-    done(f"Mã xác nhận một lần: {value} (hết hạn {local_time(expires)})")
-    if flow_run_id:
-        note(f"Nhập mã vào biểu mẫu của lượt chạy: {ui_url(flow_run_id)}")
 
 
 def _moment(text: str, field: str) -> datetime:
@@ -174,6 +176,6 @@ def extend(
 
 def register(app: typer.Typer) -> None:
     app.add_typer(actors_app, name="actor")
-    app.command()(code)
+    app.add_typer(code_app, name="code")
     app.command()(delegate)
     app.command()(extend)

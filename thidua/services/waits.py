@@ -10,13 +10,6 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, col, select
 
-from flows.forms import (
-    DirectorateAction,
-    DirectorateForm,
-    LeaderAction,
-    LeaderForm,
-    ReturnTarget,
-)
 from models import Actor, CampaignStatus, StageRun, Wait
 from models.types import utcnow
 from rules.stages import Stage
@@ -24,11 +17,10 @@ from thidua.errors import Forbidden, InvalidInput, NotFound, ThiduaError, from_v
 from thidua.services import audit
 from thidua.services.auth import consume_action_code
 from thidua.services.context import CampaignView, get_actor, load_campaign
-from thidua.services.decisions import Outcome, confirm_stage, decide
+from thidua.services.form_decisions import FormDecision, apply, from_form
 from thidua.services.progress import Progress, Verdict, progress
 from thidua.services.results import ranking_of, vote_of
 from thidua.services.stages import ensure_open
-from thidua.services.submissions import return_self_assessment
 from thidua.templating import render
 
 
@@ -139,73 +131,35 @@ def describe(
     )
 
 
-def parse_amendments(text: str) -> dict[str, str | None]:
-    amendments: dict[str, str | None] = {}
-    for n, line in enumerate(text.replace(";", "\n").splitlines(), start=1):
-        if not line.strip():
-            continue
-        code, sep, title = line.partition("=")
-        if not sep or not code.strip():
-            raise InvalidInput("amendments", f"dòng {n} phải có dạng MÃ_ĐƠN_VỊ = Danh hiệu")
-        amendments[code.strip()] = title.strip() or None
-    return amendments
-
-
-_TARGETS = {
-    ReturnTarget.SELF_ASSESSMENT: Stage.SELF_ASSESSMENT,
-    ReturnTarget.PEER_REVIEW: Stage.PEER_REVIEW,
-    ReturnTarget.VOTE: Stage.VOTE,
-}
-
-
-def _identify(session: Session, username: str, code: str, run: StageRun) -> Actor:
+def _identify(
+    session: Session, username: str, code: str, run: StageRun, decision: FormDecision
+) -> Actor:
     try:
         actor = get_actor(session, username.strip())
     except NotFound:
         raise Forbidden("Mã xác nhận một lần không đúng, đã dùng hoặc đã hết hạn") from None
     assert run.id is not None
-    consume_action_code(session, actor=actor, stage_run_id=run.id, code=code)
+    consume_action_code(session, actor=actor, stage_run_id=run.id, code=code, decision=decision)
     return actor
 
 
 def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, Any]) -> str:
-    if run.stage == Stage.APPROVAL:
-        d = DirectorateForm.model_validate(data)
-        if d.action == DirectorateAction.CHECK:
-            return "Đã kiểm tra lại"
-        actor = _identify(session, d.actor, d.code, run)
-        outcome = {
-            DirectorateAction.APPROVE: Outcome.APPROVE,
-            DirectorateAction.AMEND: Outcome.AMEND,
-            DirectorateAction.RETURN: Outcome.RETURN,
-        }[d.action]
-        decide(
-            session,
-            actor=actor,
-            campaign_id=view.id,
-            outcome=outcome,
-            reason=d.reason,
-            amendments=parse_amendments(d.amendments) if outcome == Outcome.AMEND else None,
-            return_to=_TARGETS.get(d.return_to),
-            via="prefect-ui",
-        )
-        return f"{actor.full_name}: {d.action.value}"
-    f = LeaderForm.model_validate(data)
-    if f.action == LeaderAction.CHECK:
+    username, code, decision = from_form(run.stage, data)
+    if decision is None:
         return "Đã kiểm tra lại"
-    actor = _identify(session, f.actor, f.code, run)
-    if f.action == LeaderAction.CONFIRM:
-        confirm_stage(session, actor=actor, campaign_id=view.id, stage=run.stage, via="prefect-ui")
-    else:
-        return_self_assessment(
+    # Outside the savepoint below: a wrong try must be counted even though it is refused, and
+    # a code stays spent if its decision can no longer be taken (the person asks for a new one).
+    actor = _identify(session, username, code, run, decision)
+    with session.begin_nested():
+        apply(
             session,
             actor=actor,
             campaign_id=view.id,
-            unit_code=f.unit.strip(),
-            comment=f.comment,
+            stage=run.stage,
+            decision=decision,
             via="prefect-ui",
         )
-    return f"{actor.full_name}: {f.action.value}"
+    return f"{actor.full_name}: {decision.choice}"
 
 
 def answer(session: Session, campaign_id: int, wait_id: int, data: dict[str, Any]) -> str:
@@ -220,8 +174,7 @@ def answer(session: Session, campaign_id: int, wait_id: int, data: dict[str, Any
     run = session.get(StageRun, wait.stage_run_id)
     assert run is not None
     try:
-        with session.begin_nested():
-            outcome = _apply(session, view, run, data)
+        outcome = _apply(session, view, run, data)
     except ValidationError as exc:
         err = from_validation(exc)
         outcome = f"Bị từ chối: {err.message}"

@@ -6,12 +6,12 @@ import hmac
 
 import pytest
 from sqlmodel import select
-from thidua.simulation import Script
-from thidua.synthetic import drive_in_process
 
 from flows.forms import DirectorateAction, LeaderAction, ReturnTarget
 from models import ActionCode, AuditEvent, Decision, StageRun
 from rules.stages import Stage
+from simulation.participants import Script
+from simulation.synthetic import drive_in_process
 from thidua.db import create_schema, session_scope
 from thidua.errors import Forbidden, InvalidInput
 from thidua.sample import load_sample
@@ -53,7 +53,7 @@ def approval(database_url: str) -> int:
 def self_assessment(database_url: str) -> int:
     """The sample's 2019 campaign at stage 1, every self-assessment in, waiting for the leader."""
     cid = _start(Stage.SELF_ASSESSMENT)
-    from thidua.simulation import act
+    from simulation.participants import act
 
     with session_scope() as s:
         plan_step(s, cid)

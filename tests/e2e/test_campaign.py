@@ -366,9 +366,9 @@ def test_a_forged_directorate_answer_is_refused_and_the_honest_one_applied(stack
     flow refuses it (the code was issued for an approval); the real approval then goes through."""
     from prefect.flow_runs import resume_flow_run
     from prefect.input.actions import create_flow_run_input, delete_flow_run_input
-    from thidua.demo import APPROVAL_REASON
 
     from flows.forms import DirectorateAction
+    from simulation.demo import APPROVAL_REASON
     from thidua import orchestration
     from thidua.sample import DIRECTORATE
 

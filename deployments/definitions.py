@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Interval, Schedule
 from prefect.types.entrypoint import EntrypointType
@@ -95,6 +96,13 @@ def deployments(
         "campaign": [],
         "deadline-sweep": [Interval(sweep_every, slug="thidua-sweep")],
     }
+    # One sweep at a time, whatever the interval and however loaded the machine: a sweep due
+    # while one still runs is cancelled at once instead of waiting for a process of its own.
+    limits: dict[str, ConcurrencyLimitConfig | None] = {
+        "deadline-sweep": ConcurrencyLimitConfig(
+            limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW
+        )
+    }
     built = []
     for d in DEFINITIONS:
         deployment = d.flow.to_deployment(
@@ -104,6 +112,7 @@ def deployments(
             tags=TAGS,
             schedules=schedules[d.name],
             parameters=parameters if d.name == "yearly-cycle" else {},
+            concurrency_limit=limits.get(d.name),
         )
         assert isinstance(deployment, RunnerDeployment)  # called outside an event loop: sync
         built.append(deployment)

@@ -10,6 +10,7 @@ from prefect import serve
 from prefect.deployments.runner import RunnerDeployment
 
 from deployments.definitions import deployments as definitions
+from thidua.settings import get_settings
 
 
 def deployments(
@@ -21,9 +22,11 @@ def deployments(
 
 
 def main(limit: int | None = None, sweep_seconds: int = 60, yearly_cron: str | None = None) -> None:
+    """Serve until stopped; at most `limit` flow-run processes at once (THIDUA_FLOW_RUN_LIMIT
+    by default), so a loaded machine queues runs instead of piling up processes."""
     serve(
         *deployments(sweep_every=timedelta(seconds=sweep_seconds), yearly_cron=yearly_cron),
-        limit=limit,
+        limit=limit or get_settings().flow_run_limit,
         print_starting_message=False,
     )
 

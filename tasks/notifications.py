@@ -42,10 +42,22 @@ def deliver_outbox(limit: int = 200, budget_seconds: float = 60.0) -> dict[str, 
 
 def send_notifications(budget_seconds: float = 15.0) -> None:
     """The campaign flow's call: deliver what is due now, never raise, never retry here (the
-    messages keep their own backoff in the outbox and the sweep tries again)."""
+    messages keep their own backoff in the outbox and the sweep tries again). A plain call,
+    not a task run: a retry would add nothing the outbox does not already do, and a campaign's
+    runs stay readable in the UI."""
     try:
-        if has_work():  # most steps cause nothing to send: no task run then
-            deliver_outbox.with_options(retries=0)(limit=100, budget_seconds=budget_seconds)
+        if not has_work():  # most steps cause nothing to send
+            return
+        report = deliver_pending(limit=100, budget_seconds=budget_seconds)
+        if report.claimed:
+            _logger().info(
+                "Thông báo: đã gửi %d, thử lại sau %d, bỏ %d",
+                report.sent,
+                report.retrying,
+                report.failed,
+            )
+        for error in sorted(set(report.errors) - {NO_SMTP}):
+            _logger().warning("Thông báo chưa gửi được: %s", error)
     except Exception as exc:
         _logger().warning("Chưa gửi được thông báo (sẽ thử lại): %s", exc)
 

@@ -1,4 +1,5 @@
-"""The five stage tasks: each closes its stage with its results and opens the next.
+"""The five stage tasks: each closes its stage with its results, opens the next, and plans the
+campaign's next step (so that a close costs one task run, not two).
 
 A task body is one database transaction (thidua.services.stages.close_stage) that finds a stage
 already closed and does nothing, so a retry after a failure, even one right after the commit,
@@ -12,12 +13,14 @@ from sqlmodel import select
 from models import Document, StageRun
 from rules.stages import Stage
 from tasks import artifacts
+from tasks.campaign import plan
 from thidua.db import session_scope
 from thidua.faults import maybe_fail
 from thidua.services.context import load_campaign
 from thidua.services.progress import Verdict
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 from thidua.services.stages import close_stage
+from thidua.services.waits import Step
 
 # Seconds between the retries of a stage task: a database busy for a moment, a lost connection.
 RETRY_DELAYS: list[float] = [1, 5, 15]
@@ -51,7 +54,7 @@ def _document(campaign_id: int, kind: str) -> str | None:
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
+def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
     _close(campaign_id, stage_run_id, verdict, "close_self_assessment")
     with session_scope() as session:
         result = closed_result(session, campaign_id, Stage.SELF_ASSESSMENT) or {}
@@ -63,6 +66,7 @@ def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict)
         f"đơn vị. Không nộp (không đủ điều kiện xét danh hiệu): {missing}.",
         "Kết quả giai đoạn tự chấm điểm",
     )
+    return plan(campaign_id)
 
 
 @task(
@@ -71,11 +75,12 @@ def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict)
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
+def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
     names = _close(campaign_id, stage_run_id, verdict, "close_peer_review")
     with session_scope() as session:
         ranking = ranking_of(session, campaign_id) or []
     artifacts.ranking_table(campaign_id, ranking, names)
+    return plan(campaign_id)
 
 
 @task(
@@ -84,7 +89,7 @@ def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> 
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
+def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
     names = _close(campaign_id, stage_run_id, verdict, "close_vote")
     with session_scope() as session:
         vote = vote_of(session, campaign_id)
@@ -93,6 +98,7 @@ def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     minutes = _document(campaign_id, "bien_ban")
     if minutes:
         artifacts.document(campaign_id, "bien-ban", minutes, "Biên bản họp bình xét thi đua")
+    return plan(campaign_id)
 
 
 @task(
@@ -101,7 +107,7 @@ def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
+def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
     names = _close(campaign_id, stage_run_id, verdict, "close_approval")
     with session_scope() as session:
         run = session.get(StageRun, stage_run_id)
@@ -117,6 +123,7 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Non
         lines = [f"- {names[u]}: {t}" for u, t in sorted(outcome["titles"].items())]
         text = "\n".join([f"Ban Giám đốc: **{outcome['decision']}**. {outcome['reason']}", *lines])
     artifacts.document(campaign_id, "phe-duyet", text, "Quyết định của Ban Giám đốc")
+    return plan(campaign_id)
 
 
 @task(
@@ -125,11 +132,12 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Non
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
 )
-def close_nomination(campaign_id: int, stage_run_id: int, verdict: Verdict) -> None:
+def close_nomination(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
     _close(campaign_id, stage_run_id, verdict, "close_nomination")
     memo = _document(campaign_id, "to_trinh")
     if memo:
         artifacts.document(campaign_id, "to-trinh", memo, "Tờ trình đề nghị khen thưởng")
+    return plan(campaign_id)
 
 
 CLOSERS = {

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from prefect import Flow
+from prefect.client.schemas.objects import ConcurrencyLimitStrategy, ConcurrencyOptions
 from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule
 from prefect.deployments.runner import RunnerDeployment
 from prefect.server.schemas.schedules import CronSchedule as ServerCron
@@ -109,3 +110,30 @@ def test_a_scheduled_cycle_starts_this_year_for_every_cluster_with_members(
     started = open_cycle.fn(None, "VANTQ", None, "quantri", None)
     assert [c.cluster_code for c in started] == ["CTD-S001", "CTD-S002", "CTD4"]
     assert all(f"năm:{year}" in c.tags for c in started)
+
+
+def test_one_sweep_at_a_time_and_a_bounded_number_of_flow_run_processes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sweep due while one still runs is cancelled at once (no process piles up behind it);
+    campaigns and cycles queue, never cancel; serve and pool workers have a process limit."""
+    by_name = {d.name: d for d in deployments()}
+    sweep = by_name["deadline-sweep"]
+    assert (sweep.concurrency_limit, sweep.concurrency_options) == (
+        1,
+        ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+    )
+    assert by_name["campaign"].concurrency_limit is None
+    assert by_name["yearly-cycle"].concurrency_limit is None
+
+    served: dict[str, object] = {}
+    monkeypatch.setattr(serve, "serve", lambda *ds, **kw: served.update(kw))
+    monkeypatch.setenv("THIDUA_FLOW_RUN_LIMIT", "3")
+    get_settings.cache_clear()
+    try:
+        serve.main()
+        assert served["limit"] == 3
+        serve.main(limit=7)
+        assert served["limit"] == 7
+    finally:
+        get_settings.cache_clear()

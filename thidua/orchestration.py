@@ -16,7 +16,15 @@ from thidua.services.deadlines import escalate_due
 from thidua.services.queries import ready_to_move
 from thidua.settings import get_settings
 
-__all__ = ["delete_input", "nudge", "read_run", "set_stage_tag", "sweep_once", "ui_url"]
+__all__ = [
+    "delete_input",
+    "nudge",
+    "read_input",
+    "read_run",
+    "set_stage_tag",
+    "sweep_once",
+    "ui_url",
+]
 
 
 def read_run(flow_run_id: UUID) -> FlowRun | None:
@@ -53,6 +61,19 @@ def nudge(flow_run_id: UUID, *, wait_seconds: float | None = None) -> bool:
         time.sleep(0.5)
 
 
+def read_input(flow_run_id: UUID, key: str) -> str | None:
+    """A form's stored answer (JSON text), or None when the run was woken without one."""
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_flow_run_input(flow_run_id, key)
+        except ObjectNotFound:
+            return None
+        except PrefectHTTPStatusError as exc:
+            if exc.response.status_code != 404:
+                raise
+            return None
+
+
 def delete_input(flow_run_id: UUID, key: str) -> None:
     """Forget a form's stored answer once the flow has read it: it may name an actor."""
     with get_client(sync_client=True) as client:
@@ -64,13 +85,19 @@ def delete_input(flow_run_id: UUID, key: str) -> None:
                 raise
 
 
-def set_stage_tag(flow_run_id: UUID, stage_value: str) -> None:
+STAGE_TAG = "giai-đoạn:"
+
+
+def set_stage_tag(flow_run_id: UUID, tags: list[str], stage_value: str) -> list[str]:
+    """The run's tags with the stage's; written only when they change (`tags`: the run's tags
+    as this process knows them). Returns the tags now on the run."""
+    tag = f"{STAGE_TAG}{stage_value}"
+    if tag in tags:
+        return tags
+    new = [*(t for t in tags if not t.startswith(STAGE_TAG)), tag]
     with get_client(sync_client=True) as client:
-        run = client.read_flow_run(flow_run_id)
-        tags = [t for t in run.tags if not t.startswith("giai-đoạn:")]
-        tag = f"giai-đoạn:{stage_value}"
-        if tag not in run.tags:
-            client.update_flow_run(flow_run_id, tags=[*tags, tag])
+        client.update_flow_run(flow_run_id, tags=new)
+    return new
 
 
 def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:

@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
     nudge_wait_seconds: float = Field(default=30.0, ge=0)
+    flow_run_limit: int = Field(
+        default=10,
+        ge=1,
+        le=1000,
+        description="Most flow-run processes one worker (serve or a pool worker) runs at once.",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Keys the hashes of one-time codes. Empty: a random key in `home`/secret.key."

@@ -9,6 +9,7 @@ import pytest
 from prefect import get_client
 from prefect.client.schemas.filters import (
     ArtifactFilter,
+    ArtifactFilterFlowRunId,
     ArtifactFilterKey,
     FlowRunFilter,
     FlowRunFilterId,
@@ -153,6 +154,21 @@ def test_a_whole_cycle_runs_through_the_five_stages(stack: Stack) -> None:
                 artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[f"c{cid}-{key}"]))
             )
             assert found, f"artifact c{cid}-{key} missing"
+        # A lean run: one bookkeeping task run per pass besides the five stage closers, and one
+        # progress artifact, updated in place up to 100 %.
+        task_runs = client.read_task_runs(
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
+        )
+        names = Counter(t.name.rsplit("-", 1)[0] for t in task_runs)
+        assert len(task_runs) <= 12, names
+        assert sum(n for name, n in names.items() if name.startswith("Giai đoạn")) == 5
+        progress = client.read_artifacts(
+            artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=[f"c{cid}-tien-do"]),
+                flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]),
+            )
+        )
+        assert [a.data for a in progress] == [100.0]
     # The directorate's answer on the form named an actor: the stored response is gone.
     with session_scope() as s:
         keys = [

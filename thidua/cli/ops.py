@@ -70,7 +70,10 @@ def server(
 
 
 def worker(
-    limit: Annotated[int | None, typer.Option(help="Số lượt chạy cùng lúc tối đa")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Số lượt chạy cùng lúc tối đa (mặc định THIDUA_FLOW_RUN_LIMIT)"),
+    ] = None,
     sweep_seconds: Annotated[int, typer.Option(help="Chu kỳ quét hạn (giây)")] = 60,
     pool: Annotated[
         str | None,
@@ -87,7 +90,7 @@ def worker(
     if pool:
         from thidua.localserver import worker_command
 
-        args = worker_command(pool, limit=limit)
+        args = worker_command(pool, limit=limit or get_settings().flow_run_limit)
         os.environ["PREFECT_API_URL"] = url
         os.execvp(args[0], args)  # the worker is this process: Ctrl-C and SIGTERM reach it
     with temporary_settings(updates={PREFECT_API_URL: url}):

@@ -14,7 +14,7 @@ from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.db import session_scope
 from thidua.errors import NotFound
 from thidua.services import queries
-from thidua.services.context import load_campaign
+from thidua.services.context import get_actor, load_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
 
@@ -30,11 +30,26 @@ def status(
         int | None,
         typer.Option("--year", help="Chỉ xem một năm.", callback=bounded_year("year")),
     ] = None,
+    campaign: Annotated[
+        int | None,
+        typer.Option(
+            "--campaign", help="Chỉ xem một đợt bình xét.", callback=bounded_id("campaign")
+        ),
+    ] = None,
+    actor: Annotated[
+        str | None,
+        typer.Option(
+            "--actor",
+            help="Chỉ xem các đợt bình xét người này có phần việc.",
+            callback=bounded_name("actor"),
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
     with session_scope() as session:
-        states = queries.status(session, year=year)
+        who = get_actor(session, actor) if actor else None
+        states = queries.status(session, year=year, concerning=who, campaign_id=campaign)
         unsent = undelivered(session, [s.campaign_id for s in states])
     if as_json:
         print_json([{**s.to_json(), "notifications": unsent[s.campaign_id]} for s in states])

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from models import (
@@ -14,8 +15,11 @@ from models import (
     CampaignStatus,
     Cycle,
     Document,
+    MemberRole,
+    Membership,
     Nomination,
     Role,
+    StageRun,
     Unit,
 )
 from rules.stages import Stage
@@ -72,16 +76,73 @@ def campaign_state(session: Session, view: CampaignView) -> CampaignState:
     )
 
 
-def campaign_ids(session: Session, *, year: int | None = None) -> list[int]:
+OPEN = (CampaignStatus.WAITING, CampaignStatus.RUNNING)
+
+
+def campaign_ids(
+    session: Session,
+    *,
+    year: int | None = None,
+    concerning: Actor | None = None,
+    open_only: bool = False,
+) -> list[int]:
+    """Campaign ids in order; `concerning` keeps those where the person has a part (their unit
+    is a member, or leads the cluster, that year; the directorate: those at approval or
+    escalated to it), chosen in SQL so that a person's commands cost what their work costs."""
     stmt = select(Campaign.id).join(Cycle, col(Cycle.id) == col(Campaign.cycle_id))
     if year is not None:
         stmt = stmt.where(Cycle.year == year)
+    if open_only:
+        stmt = stmt.where(col(Campaign.status).in_(OPEN))
+    if concerning is not None:
+        scoped = _concerning(stmt, concerning)
+        if scoped is None:
+            return []
+        stmt = scoped
     return [i for i in session.exec(stmt.order_by(col(Campaign.id))).all() if i is not None]
 
 
-def status(session: Session, *, year: int | None = None) -> list[CampaignState]:
+def _concerning(stmt: Any, actor: Actor) -> Any:
+    if actor.role in (Role.UNIT_OFFICER, Role.CLUSTER_LEADER):
+        if actor.unit_id is None:
+            return None
+        stmt = stmt.join(
+            Membership,
+            and_(
+                col(Membership.cluster_id) == col(Campaign.cluster_id),
+                col(Membership.year) == col(Cycle.year),
+            ),
+        ).where(Membership.unit_id == actor.unit_id)
+        if actor.role == Role.CLUSTER_LEADER:
+            stmt = stmt.where(Membership.role == MemberRole.LEADER)
+        return stmt
+    if actor.role == Role.DIRECTORATE:
+        return stmt.where(
+            col(Campaign.id).in_(
+                select(StageRun.campaign_id).where(
+                    col(StageRun.closed_at).is_(None),
+                    or_(
+                        col(StageRun.stage) == Stage.APPROVAL,
+                        col(StageRun.escalated_at).is_not(None),
+                    ),
+                )
+            )
+        )
+    return None
+
+
+def status(
+    session: Session,
+    *,
+    year: int | None = None,
+    concerning: Actor | None = None,
+    campaign_id: int | None = None,
+) -> list[CampaignState]:
+    if campaign_id is not None:
+        return [campaign_state(session, load_campaign(session, campaign_id))]
     return [
-        campaign_state(session, load_campaign(session, i)) for i in campaign_ids(session, year=year)
+        campaign_state(session, load_campaign(session, i))
+        for i in campaign_ids(session, year=year, concerning=concerning)
     ]
 
 
@@ -118,12 +179,7 @@ class PendingItem:
 def pending(session: Session, actor: Actor) -> list[PendingItem]:
     """What waits for this person across all open campaigns, oldest deadline first."""
     items: list[PendingItem] = []
-    for i in session.exec(
-        select(Campaign.id).where(
-            col(Campaign.status).in_([CampaignStatus.WAITING, CampaignStatus.RUNNING])
-        )
-    ).all():
-        assert i is not None
+    for i in campaign_ids(session, concerning=actor, open_only=True):
         view = load_campaign(session, i)
         run = open_stage_run(session, view)
         if run is None:

@@ -158,6 +158,9 @@ def enqueue(
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert the messages, skipping any whose key a concurrent retry took meanwhile."""
+    # The caller's rows go first, outside the savepoints: an error of theirs must fail their
+    # command, never pass for a duplicate message and vanish with it.
+    session.flush()
     try:
         with session.begin_nested():
             session.add_all(OutboxMessage(**row) for row in rows)

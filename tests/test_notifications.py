@@ -38,6 +38,7 @@ from models import (
     OutboxMessage,
     OutboxStatus,
     StageRun,
+    Unit,
 )
 from models.types import utcnow
 from notifications import events, status, webhooks
@@ -975,3 +976,15 @@ def test_notifications_can_be_switched_off(
         assert outbox() == []
     finally:
         get_settings.cache_clear()
+
+
+def test_a_callers_broken_row_is_never_swallowed_as_a_duplicate_message(campaign: int) -> None:
+    """The outbox skips a message whose key is taken; a broken row of the caller's, pending in
+    the same session, must fail the caller instead of vanishing with the skipped message."""
+    from sqlalchemy.exc import IntegrityError
+
+    open_first_stage(campaign)
+    taken = outbox()[0].model_dump(exclude={"id"})
+    with pytest.raises(IntegrityError), session_scope() as s:
+        s.add(Unit(code="PTM", name="Trùng mã với một đơn vị có sẵn"))  # unique code: broken
+        _insert(s, [taken])

@@ -154,17 +154,30 @@ def _close_peer_review(
     sa_run = latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
     assert sa_run is not None and sa_run.id is not None
     by_id = {u.id: u.code for u in view.members}
-    self_totals = {
-        by_id[uid]: Decimal(str(sa.total))
-        for uid, sa in _latest_submitted(session, sa_run.id).items()
-        if uid in by_id
-    }
+    # Only the columns the scores need, not whole rows: at national scale (a thousand clusters
+    # closing at once) building ORM objects cost several times the arithmetic.
+    self_totals: dict[str, Decimal] = {}
+    for unit_id, status, total in session.exec(
+        select(SelfAssessment.unit_id, SelfAssessment.status, SelfAssessment.total)
+        .where(SelfAssessment.stage_run_id == sa_run.id)
+        .order_by(col(SelfAssessment.version))
+    ).all():
+        if unit_id in by_id:  # the newest version wins, submitted or not
+            code = by_id[unit_id]
+            if status == SubmissionStatus.SUBMITTED:
+                self_totals[code] = Decimal(str(total))
+            else:
+                self_totals.pop(code, None)
     peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
-    reviews = session.exec(select(PeerReview).where(PeerReview.stage_run_id == run.id)).all()
+    reviews = session.exec(
+        select(PeerReview.reviewer_unit_id, PeerReview.reviewee_unit_id, PeerReview.total).where(
+            PeerReview.stage_run_id == run.id
+        )
+    ).all()
     # In the reviewers' order, not the database's: a recount anywhere gives the same result.
-    for review in sorted(reviews, key=lambda r: by_id.get(r.reviewer_unit_id, "")):
-        if review.reviewee_unit_id in by_id:
-            peer_totals[by_id[review.reviewee_unit_id]].append(Decimal(str(review.total)))
+    for _reviewer, reviewee, total in sorted(reviews, key=lambda r: by_id.get(r[0], "")):
+        if reviewee in by_id:
+            peer_totals[by_id[reviewee]].append(Decimal(str(total)))
     scores = consolidate(view.rules, view.member_codes, self_totals, peer_totals)
     ranking = rank_units(view.rules, scores)
     return {"ranking": [r.model_dump(mode="json") for r in ranking]}, Stage.VOTE

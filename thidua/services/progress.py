@@ -11,6 +11,7 @@ from models.types import utcnow
 from rules.stages import Stage
 from thidua.services.context import CampaignView
 from thidua.services.deadlines import effective_due
+from thidua.services.votes import pending_ties
 
 
 class Verdict(StrEnum):
@@ -136,6 +137,18 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
         verdict = Verdict.DEADLINE
     else:
         verdict = Verdict.WAITING
+    if run.stage == Stage.VOTE and verdict in (Verdict.CONFIRMED, Verdict.DEADLINE):
+        # A quota tie left after votes and score is the chair's to decide before the vote closes.
+        for tie in pending_ties(session, view, run):
+            missing.append(
+                Missing(
+                    "",
+                    "Cụm trưởng (chủ tọa)",
+                    f"chưa quyết định {tie.places} trong các đơn vị bằng phiếu, bằng điểm "
+                    f"({', '.join(tie.units)}) cho danh hiệu “{tie.title}”",
+                )
+            )
+            verdict = Verdict.WAITING
     return Progress(
         stage=run.stage,
         expected=expected,

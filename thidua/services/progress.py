@@ -120,6 +120,17 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
             missing.append(Missing("", "Ban Giám đốc", "chưa phê duyệt kết quả của cụm"))
     else:
         expected = 0
+    # A quota tie left once the ballots are in is the chair's to decide before the vote closes.
+    chair_waits = [
+        Missing(
+            "",
+            "Cụm trưởng (chủ tọa)",
+            f"chưa quyết định {tie.places} trong các đơn vị bằng phiếu, bằng điểm "
+            f"({', '.join(tie.units)}) cho danh hiệu “{tie.title}”",
+        )
+        for tie in pending_ties(session, view, run)
+    ]
+    missing += chair_waits
     n_received = len(received)
     if run.stage == Stage.PEER_REVIEW:
         n_received = len(pairs)
@@ -137,18 +148,8 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
         verdict = Verdict.DEADLINE
     else:
         verdict = Verdict.WAITING
-    if run.stage == Stage.VOTE and verdict in (Verdict.CONFIRMED, Verdict.DEADLINE):
-        # A quota tie left after votes and score is the chair's to decide before the vote closes.
-        for tie in pending_ties(session, view, run):
-            missing.append(
-                Missing(
-                    "",
-                    "Cụm trưởng (chủ tọa)",
-                    f"chưa quyết định {tie.places} trong các đơn vị bằng phiếu, bằng điểm "
-                    f"({', '.join(tie.units)}) cho danh hiệu “{tie.title}”",
-                )
-            )
-            verdict = Verdict.WAITING
+    if chair_waits:
+        verdict = Verdict.WAITING
     return Progress(
         stage=run.stage,
         expected=expected,

@@ -61,6 +61,8 @@ class MinutesContext(_Frozen):
     gap_flagged: tuple[UnitRef, ...]  # units asked to explain (giải trình) their self/peer gap
     lot_seed: str  # the recorded seed of the lot that breaks final ties
     closed_reason: str  # "Đủ phiếu, Cụm trưởng xác nhận", "Hết hạn"
+    # Absent members whose written ballot the cluster leader entered; also in `absent` and `voted`.
+    written: tuple[UnitRef, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MinutesContext":

@@ -90,6 +90,9 @@ class VoterRoll(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
     unit_id: int = Field(foreign_key="unit.id")
+    # An absent member's written ballot, entered by the cluster leader: said here, on the side
+    # that names the unit, and never on the ballot.
+    written: bool = False
 
 
 class DecisionKind(StrEnum):
@@ -98,6 +101,7 @@ class DecisionKind(StrEnum):
     APPROVE = "approve"  # the directorate approves the cluster's results
     AMEND = "amend"  # approves with changed titles and a recorded reason
     RETURN_STAGE = "return_stage"  # sends the campaign back to an earlier stage
+    CHAIR_TIE = "chair_tie"  # the chair of the meeting decides a quota tie left after the vote
 
 
 class Decision(SQLModel, table=True):

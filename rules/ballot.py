@@ -15,6 +15,7 @@ def validate_ballot(
     voter: str,
     members: Sequence[str],
     proposed_titles: Mapping[str, str | None],
+    allow_self_title: bool = False,
 ) -> BallotContent:
     """Refuse a ballot that breaks a rule; an unanswered question is an abstention, not an error.
 
@@ -38,4 +39,6 @@ def validate_ballot(
             raise RuleViolation(
                 f"ballot.titles.{unit}", "đơn vị này không được đề xuất danh hiệu thi đua"
             )
+        if unit == voter and not allow_self_title:
+            raise RuleViolation(f"ballot.titles.{unit}", SELF_VOTE)
     return ballot

@@ -109,22 +109,29 @@ class StageDeadline(_Frozen):
     escalate_after: timedelta | None = Field(default=None, gt=timedelta(0))
 
 
+_SHARES = ("quorum", "acclaim_threshold", "flag_threshold", "leader_threshold", "title_threshold")
+
+
 class VoteRules(_Frozen):
     """Shares are of all member units (absent ones included), compared with `>=`."""
 
     quorum: Fraction = Fraction(2, 3)
     acclaim_threshold: Fraction = Fraction(1, 2)
+    # Nghị định 98/2023/NĐ-CP art. 30 (replaced by 152/2025/NĐ-CP): flags need 80 % of all
+    # members, so the acclaimed unit is put forward for the flag only with that many votes.
+    flag_threshold: Fraction = Fraction(4, 5)
     leader_threshold: Fraction = Fraction(1, 2)
     title_threshold: Fraction = Fraction(4, 5)
     acclaim_must_be_top: bool = True  # the acclaimed unit must be the highest-ranked one
     tie_break: tuple[Literal["score", "lot"], ...] = ("score", "lot")
+    # A tie for the last places of a quota left after votes and score: the law has the chair
+    # of the meeting (the cluster leader) decide it on the record; "lot" draws the cycle's lot.
+    final_tie_break: Literal["chair", "lot"] = "chair"
+    # Whether a unit's ballot may approve or refuse its own proposed title (the law: no).
+    self_title_vote: bool = False
 
-    _read = field_validator(
-        "quorum", "acclaim_threshold", "leader_threshold", "title_threshold", mode="before"
-    )(_exact)
-    _check = field_validator("quorum", "acclaim_threshold", "leader_threshold", "title_threshold")(
-        _share
-    )
+    _read = field_validator(*_SHARES, mode="before")(_exact)
+    _check = field_validator(*_SHARES)(_share)
 
 
 class TitleRule(_Frozen):

@@ -55,6 +55,28 @@ class TitleVote(_Frozen):
     no: int
     required: int
     approved: bool
+    # Where the title's quota was contested: the rule that gave or refused this unit its place
+    # ("votes", "score", "chair", "lot"); None when every approved unit fits the quota.
+    decided_by: str | None = None
+    note: str | None = None  # why an approved vote did not get a place, in Vietnamese
+
+
+class FlagVote(_Frozen):
+    """The acclaimed unit is put forward for the flag only with the flag's own threshold."""
+
+    unit: str
+    title: str
+    votes: int
+    required: int
+    nominated: bool
+
+
+class QuotaTie(_Frozen):
+    """Units still equal in votes and score for the last `places` of a title's quota."""
+
+    title: str
+    places: int
+    units: tuple[str, ...]
 
 
 class VoteResult(_Frozen):
@@ -66,6 +88,9 @@ class VoteResult(_Frozen):
     leader: Election
     deputy: Election
     titles: tuple[TitleVote, ...]
+    flag: FlagVote | None = None  # None: no unit was acclaimed (or a result stored before flags)
+    # Ties the chair of the meeting must still decide; the vote cannot close while any is left.
+    chair_pending: tuple[QuotaTie, ...] = ()
 
 
 class NominationCandidate(_Frozen):

@@ -6,13 +6,14 @@ re-run from the stored ballots at any time and give the same result.
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 
 from rules.config import CycleRules
 from rules.errors import RuleViolation
 from rules.lot import lot_order
-from rules.results import BallotContent, Election, RankedUnit, TitleVote, VoteResult
+from rules.quota import fill_quotas
+from rules.results import BallotContent, Election, FlagVote, RankedUnit, TitleVote, VoteResult
 from rules.scoring import tie_break_chain
 
 # Election.question holds the key; the label is for minutes and screens.
@@ -113,10 +114,30 @@ def _acclaim_must_be_top(election: Election, ranking: Sequence[RankedUnit]) -> E
     )
 
 
+def _flag(rules: CycleRules, acclaim: Election, members: int) -> FlagVote | None:
+    if acclaim.winner is None:
+        return None
+    votes = dict(acclaim.counts)[acclaim.winner]
+    need = required(rules.vote.flag_threshold, members)
+    return FlagVote(
+        unit=acclaim.winner,
+        title=rules.flag_title,
+        votes=votes,
+        required=need,
+        nominated=votes >= need,
+    )
+
+
 def tally(
-    rules: CycleRules, ballots: Sequence[BallotContent], ranking: Sequence[RankedUnit]
+    rules: CycleRules,
+    ballots: Sequence[BallotContent],
+    ranking: Sequence[RankedUnit],
+    chair: Mapping[str, Collection[str]] | None = None,
 ) -> VoteResult:
-    """Count the ballots of one cluster vote. Shares are of all members, absent ones included."""
+    """Count the ballots of one cluster vote. Shares are of all members, absent ones included.
+
+    `chair` holds the chair's recorded choices for quota ties (title -> units), if any.
+    """
     _check_references(ballots, ranking)
     vote = rules.vote
     members = len(ranking)
@@ -184,6 +205,7 @@ def tally(
                 approved=quorum_met and yes >= title_required,
             )
         )
+    placed, pending = fill_quotas(rules, titles, by_unit, lot, chair or {})
 
     return VoteResult(
         members=members,
@@ -193,5 +215,7 @@ def tally(
         acclaim=acclaim,
         leader=leader,
         deputy=deputy,
-        titles=tuple(titles),
+        titles=placed,
+        flag=_flag(rules, acclaim, members),
+        chair_pending=pending,
     )

@@ -62,7 +62,9 @@ def demo_rules(self_assessment_seconds: int, lot_seed: str = "") -> dict[str, ob
     )
     update: dict[str, object] = {"deadlines": deadlines}
     if lot_seed:
+        # A fixed lot is for runs that must end unattended: it, not the chair, breaks quota ties.
         update["lot_seed"] = lot_seed
+        update["vote"] = rules.vote.model_copy(update={"final_tie_break": "lot"})
     return rules.model_copy(update=update).model_dump(mode="json")
 
 

@@ -164,7 +164,9 @@ def ballot_for(session: Session, view: CampaignView, voter: str, script: Script)
 
     leader = prefer(script.preferred_leader)
     deputy = prefer(script.preferred_deputy, *(c for c in (leader,) if c))
-    titles = {r.unit: rng.random() > 0.05 for r in ranking if r.proposed_title}
+    # Drawn for every proposed unit, so the same seed gives the same answers to the others.
+    draws = {r.unit: rng.random() > 0.05 for r in ranking if r.proposed_title}
+    titles = {u: ok for u, ok in draws.items() if u != voter or view.rules.vote.self_title_vote}
     top = ranking[0].unit if ranking else None
     return BallotContent(
         acclaim=top if top != voter else None, leader=leader, deputy=deputy, titles=titles

@@ -76,7 +76,9 @@ def database(
 def rules() -> CycleRules:
     base = default_rules()
     long = {s: StageDeadline(duration=timedelta(days=30)) for s in Stage}
-    return base.model_copy(update={"deadlines": long, "lot_seed": "race"})
+    # Nobody chairs a race: the lot breaks any quota tie.
+    vote = base.vote.model_copy(update={"final_tie_break": "lot"})
+    return base.model_copy(update={"deadlines": long, "lot_seed": "race", "vote": vote})
 
 
 @dataclass

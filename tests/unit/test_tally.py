@@ -8,7 +8,7 @@ from rules.config import CycleRules, VoteRules
 from rules.defaults import default_rules
 from rules.errors import RuleViolation
 from rules.lot import lot_order
-from rules.results import BallotContent, Election, RankedUnit, TitleVote, VoteResult
+from rules.results import BallotContent, Election, FlagVote, RankedUnit, TitleVote, VoteResult
 from rules.scoring import consolidate, rank_units
 from rules.tally import tally
 
@@ -184,6 +184,7 @@ def test_full_vote():
                 "XDPT": (10, 0, True),
             }
         ),
+        flag=FlagVote(unit="TCCB", title="Cờ luân lưu", votes=8, required=8, nominated=True),
     )
 
 

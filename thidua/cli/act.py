@@ -98,8 +98,25 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
 
 
 @submit_app.command("ballot")
-def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
+def submit_ballot(
+    campaign: CampaignOpt,
+    actor: ActorOpt,
+    file: FileOpt,
+    written: Annotated[
+        bool,
+        typer.Option(
+            "--written",
+            help="Cụm trưởng nhập phiếu bằng văn bản của đơn vị vắng mặt (cần --unit).",
+        ),
+    ] = False,
+    unit: Annotated[
+        str | None,
+        typer.Option("--unit", help="Mã đơn vị vắng mặt gửi phiếu.", callback=bounded_name("unit")),
+    ] = None,
+) -> None:
     """Bỏ phiếu kín (secret ballot): suy tôn, Cụm trưởng, Cụm phó, danh hiệu."""
+    if written != (unit is not None):
+        raise InvalidInput("unit", "phiếu bằng văn bản cần cả --written và --unit <mã đơn vị>")
     raw = load_data(file)
     if not isinstance(raw, dict):
         raise InvalidInput("file", f"nội dung tệp '{file.name}' phải là một bảng khóa: giá trị")
@@ -108,6 +125,20 @@ def submit_ballot(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     except ValidationError as exc:
         raise invalid_from(exc, "ballot") from None
     _check_ballot_names(ballot)
+    if unit is not None:
+        from thidua.services.votes import cast_written_ballot
+
+        with session_scope() as session:
+            who = authenticated(session, actor)
+            cast_written_ballot(
+                session, actor=who, campaign_id=campaign, unit_code=unit, ballot=ballot
+            )
+            name = load_campaign(session, campaign).unit(unit).name
+        done(
+            f"Đã ghi nhận phiếu bầu kín bằng văn bản của {name} (vắng mặt). Danh sách bỏ phiếu "
+            "ghi đơn vị bỏ phiếu bằng văn bản; nội dung phiếu vẫn lưu tách, không gắn với đơn vị."
+        )
+        return
     with session_scope() as session:
         who = authenticated(session, actor)
         submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)

@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup
+from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup, votes
 from thidua.cli.io import err, invalid_from, on_behalf_of, print_error
 from thidua.errors import InvalidInput, ThiduaError
 from thidua.limits import NAME, check_text
@@ -67,6 +67,7 @@ app = typer.Typer(
 
 setup.register(app)
 act.register(app)
+votes.register(app)
 read.register(app)
 ops.register(app)
 

@@ -151,8 +151,16 @@ def report(
         str | None,
         typer.Option("--document", help="In nguyên văn một tài liệu (biên bản, tờ trình…)."),
     ] = None,
+    retally: Annotated[
+        bool, typer.Option("--retally", help="Kiểm phiếu lại từ các phiếu đã lưu và so sánh.")
+    ] = False,
 ) -> None:
     """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
+    if retally:
+        from thidua.cli.votes import print_retally
+
+        print_retally(campaign, as_json)
+        return
     with session_scope() as session:
         if document is not None:
             load_campaign(session, campaign)

@@ -88,6 +88,36 @@ RULES_HEADER = (
 )
 
 
+# Where the law fixes a default, the printed rules say which text, so whoever edits them knows
+# what they depart from.
+_DECREE = "Nghị định 98/2023/NĐ-CP Điều 30, thay bằng Nghị định 152/2025/NĐ-CP từ 01/7/2025"
+VOTE_NOTES = {
+    "quorum": "tối thiểu 2/3 tổng số đơn vị thành viên tham gia bỏ phiếu (thông lệ)",
+    "acclaim_threshold": "tỷ lệ phiếu suy tôn đơn vị dẫn đầu, trên tổng số đơn vị thành viên",
+    "flag_threshold": f"cờ thi đua: tối thiểu 80% tổng số thành viên ({_DECREE})",
+    "title_threshold": f"danh hiệu: tối thiểu 80% tổng số thành viên ({_DECREE})",
+    "final_tie_break": (
+        "chỉ tiêu: xét theo số phiếu, rồi điểm tổng hợp; còn bằng nhau thì chủ tọa quyết định "
+        f"(chair, {_DECREE}) hoặc bốc thăm (lot)"
+    ),
+    "self_title_vote": "false: đơn vị không được bỏ phiếu cho danh hiệu của chính mình",
+}
+
+
+def annotate_rules(text: str) -> str:
+    """The YAML of the rules, with the legal ground of each vote setting above it."""
+    lines: list[str] = []
+    in_vote = False
+    for line in text.splitlines(keepends=True):
+        if not line.startswith(" "):
+            in_vote = line.startswith("vote:")
+        key = line.strip().partition(":")[0]
+        if in_vote and line.startswith("  ") and not line.startswith("   ") and key in VOTE_NOTES:
+            lines.append(f"  # {VOTE_NOTES[key]}\n")
+        lines.append(line)
+    return "".join(lines)
+
+
 @cycle_app.command("rules")
 def rules_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON thay cho YAML.")] = False,
@@ -98,7 +128,8 @@ def rules_cmd(
         print_json(data)
     else:
         typer.echo(
-            RULES_HEADER + yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100),
+            RULES_HEADER
+            + annotate_rules(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)),
             nl=False,
         )
 

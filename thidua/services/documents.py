@@ -69,6 +69,7 @@ def minutes_context(
     vote: VoteResult,
     voted: list[str],
     absent: list[str],
+    written: list[str] = [],  # noqa: B006 - read only
 ) -> MinutesContext:
     sa = closed_result(session, view.id, Stage.SELF_ASSESSMENT) or {"missing": []}
     chair = view.leader.name if view.leader else view.cluster.name
@@ -82,7 +83,9 @@ def minutes_context(
         chair=chair,
         members=_refs(view, list(view.member_codes)),
         voted=_refs(view, voted),
-        absent=_refs(view, absent),
+        # A unit that voted in writing was absent from the meeting.
+        absent=_refs(view, [c for c in view.member_codes if c in absent or c in written]),
+        written=_refs(view, written),
         no_self_assessment=_refs(view, list(sa["missing"])),
         ranking=tuple(ranking),
         names=_names(view),
@@ -108,9 +111,10 @@ def store_minutes(
     vote: VoteResult,
     voted: list[str],
     absent: list[str],
+    written: list[str] = [],  # noqa: B006 - read only
 ) -> None:
     ctx = minutes_context(
-        session, view, run, ranking=ranking, vote=vote, voted=voted, absent=absent
+        session, view, run, ranking=ranking, vote=vote, voted=voted, absent=absent, written=written
     )
     for fmt in FORMATS:
         _attach(

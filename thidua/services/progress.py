@@ -11,6 +11,7 @@ from models.types import utcnow
 from rules.stages import Stage
 from thidua.services.context import CampaignView
 from thidua.services.deadlines import effective_due
+from thidua.services.votes import pending_ties
 
 
 class Verdict(StrEnum):
@@ -119,6 +120,17 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
             missing.append(Missing("", "Ban Giám đốc", "chưa phê duyệt kết quả của cụm"))
     else:
         expected = 0
+    # A quota tie left once the ballots are in is the chair's to decide before the vote closes.
+    chair_waits = [
+        Missing(
+            "",
+            "Cụm trưởng (chủ tọa)",
+            f"chưa quyết định {tie.places} trong các đơn vị bằng phiếu, bằng điểm "
+            f"({', '.join(tie.units)}) cho danh hiệu “{tie.title}”",
+        )
+        for tie in pending_ties(session, view, run)
+    ]
+    missing += chair_waits
     n_received = len(received)
     if run.stage == Stage.PEER_REVIEW:
         n_received = len(pairs)
@@ -135,6 +147,8 @@ def progress(session: Session, view: CampaignView, run: StageRun) -> Progress:
     elif overdue and run.on_deadline == "close":
         verdict = Verdict.DEADLINE
     else:
+        verdict = Verdict.WAITING
+    if chair_waits:
         verdict = Verdict.WAITING
     return Progress(
         stage=run.stage,

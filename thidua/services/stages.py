@@ -10,7 +10,6 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from models import (
-    Ballot,
     CampaignStatus,
     Decision,
     DecisionKind,
@@ -28,12 +27,10 @@ from models import (
 from models.types import utcnow
 from notifications import events
 from rules.eligibility import nominate
-from rules.results import BallotContent
 from rules.scoring import consolidate, rank_units
 from rules.stages import Stage
-from rules.tally import tally
 from thidua.errors import WrongStage
-from thidua.services import audit
+from thidua.services import audit, votes
 from thidua.services import documents as docs
 from thidua.services.context import (
     CampaignView,
@@ -188,19 +185,31 @@ def _close_vote(
 ) -> tuple[dict[str, Any], Stage | None]:
     ranking = ranking_of(session, view.id)
     assert ranking is not None and run.id is not None
-    ballots = [
-        BallotContent.model_validate(b.content)
-        for b in session.exec(select(Ballot).where(Ballot.stage_run_id == run.id)).all()
-    ]
-    result = tally(view.rules, ballots, ranking)
-    voted_ids = set(
-        session.exec(select(VoterRoll.unit_id).where(VoterRoll.stage_run_id == run.id)).all()
+    result = votes.count(session, view, run)
+    roll = {
+        r.unit_id: r.written
+        for r in session.exec(select(VoterRoll).where(VoterRoll.stage_run_id == run.id)).all()
+    }
+    voted = [u.code for u in view.members if u.id in roll]
+    absent = [u.code for u in view.members if u.id not in roll]
+    written = [u.code for u in view.members if roll.get(u.id)]
+    docs.store_minutes(
+        session,
+        view,
+        run,
+        ranking=ranking,
+        vote=result,
+        voted=voted,
+        absent=absent,
+        written=written,
     )
-    voted = [u.code for u in view.members if u.id in voted_ids]
-    absent = [u.code for u in view.members if u.id not in voted_ids]
-    docs.store_minutes(session, view, run, ranking=ranking, vote=result, voted=voted, absent=absent)
     return (
-        {"vote": result.model_dump(mode="json"), "voted": voted, "absent": absent},
+        {
+            "vote": result.model_dump(mode="json"),
+            "voted": voted,
+            "absent": absent,
+            "written": written,
+        },
         Stage.APPROVAL,
     )
 
@@ -232,6 +241,10 @@ def _close_approval(
             "amendments": amendments,
             "titles": {u: t for u, t in titles.items() if t},
             "acclaimed": vote.acclaim.winner,
+            # Stored results from before flags had their own threshold put the acclaimed forward.
+            "flag": vote.flag.unit
+            if vote.flag is not None and vote.flag.nominated
+            else (vote.acclaim.winner if vote.flag is None else None),
             "leader": vote.leader.winner,
             "deputy": vote.deputy.winner,
         },
@@ -259,7 +272,7 @@ def _close_nomination(
         year=view.year,
         ranking=ranking,
         approved_titles=outcome["titles"],
-        acclaimed=outcome["acclaimed"],
+        acclaimed=outcome.get("flag", outcome["acclaimed"]),
         history=history,
     )
     for c in candidates:

@@ -272,13 +272,31 @@ def cast_ballot(
     """Record the unit on the voter roll and the ballot apart from it; nothing links the two."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "bỏ phiếu")
+    store_ballot(session, view, unit, ballot, actor=actor, via=via)
+
+
+def store_ballot(
+    session: Session,
+    view: CampaignView,
+    unit: Unit,
+    ballot: BallotContent,
+    *,
+    actor: Actor,
+    via: str,
+    written: bool = False,
+) -> None:
+    """One ballot of `unit`, cast in person or entered in writing, while the vote is open."""
     run = _accepting(session, view, Stage.VOTE, unit)
     assert run.id is not None and unit.id is not None
     ranking = ranking_of(session, view.id) or []
     proposed = {r.unit: r.proposed_title for r in ranking}
     try:
         validate_ballot(
-            ballot, voter=unit.code, members=view.member_codes, proposed_titles=proposed
+            ballot,
+            voter=unit.code,
+            members=view.member_codes,
+            proposed_titles=proposed,
+            allow_self_title=view.rules.vote.self_title_vote,
         )
     except RuleViolation as exc:
         raise InvalidInput(exc.field, exc.reason) from exc
@@ -287,7 +305,7 @@ def cast_ballot(
     ).first()
     if voted is not None:
         raise Conflict(f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
-    session.add(VoterRoll(stage_run_id=run.id, unit_id=unit.id))
+    session.add(VoterRoll(stage_run_id=run.id, unit_id=unit.id, written=written))
     _flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
     session.add(Ballot(stage_run_id=run.id, content=ballot.model_dump(mode="json")))
     audit.record(
@@ -297,7 +315,7 @@ def cast_ballot(
         campaign_id=view.id,
         entity="voterroll",
         entity_id=unit.code,
-        after={"unit": unit.code, "via": via},
+        after={"unit": unit.code, "via": via, **({"written": True} if written else {})},
     )
 
 

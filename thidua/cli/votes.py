@@ -1,0 +1,95 @@
+"""The chair's decision of a quota tie (thidua chair decide) and the recount of a closed vote
+(thidua report --retally)."""
+
+from typing import Annotated
+
+import typer
+
+from thidua.cli.io import authenticated, done, out, print_json
+from thidua.cli.options import bounded_id, bounded_name, bounded_reason
+from thidua.db import session_scope
+from thidua.limits import TITLE
+from thidua.services import votes
+from thidua.services.context import load_campaign
+
+chair_app = typer.Typer(
+    help="Chủ tọa cuộc họp (Cụm trưởng) quyết định đơn vị bằng phiếu, bằng điểm (quota ties).",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(chair_app, name="chair")
+
+
+@chair_app.command("decide")
+def decide(
+    campaign: Annotated[
+        int,
+        typer.Option("--campaign", help="Số hiệu đợt bình xét.", callback=bounded_id("campaign")),
+    ],
+    actor: Annotated[
+        str,
+        typer.Option("--actor", help="Tên đăng nhập Cụm trưởng.", callback=bounded_name("actor")),
+    ],
+    title: Annotated[
+        str,
+        typer.Option(
+            "--title", help="Danh hiệu có chỉ tiêu.", callback=bounded_name("title", TITLE)
+        ),
+    ],
+    unit: Annotated[
+        list[str],
+        typer.Option(
+            "--unit", help="Mã đơn vị được chọn; lặp lại được.", callback=bounded_name("unit")
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Lý do, ghi vào biên bản.", callback=bounded_reason("reason")
+        ),
+    ],
+) -> None:
+    """Quyết định đơn vị được chỉ tiêu khi vẫn bằng phiếu và bằng điểm sau kiểm phiếu."""
+    from thidua.cli.act import wake
+
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        decision = votes.decide_tie(
+            session, actor=who, campaign_id=campaign, title=title, units=unit, reason=reason
+        )
+        chosen = ", ".join(map(str, decision.payload.get("units") or []))
+        flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
+    done(f"Đã ghi quyết định của chủ tọa: “{title}” cho {chosen}. Lý do: {reason}")
+    wake(flow_run_id)
+
+
+def print_retally(campaign: int, as_json: bool) -> None:
+    """Count the stored ballots again; exit 1 when the count differs from the stored result."""
+    with session_scope() as session:
+        recount = votes.retally(session, campaign)
+    if as_json:
+        print_json(
+            {
+                "equal": recount.equal,
+                "differences": list(recount.differences),
+                "stored": recount.stored.model_dump(mode="json"),
+                "recount": recount.recount.model_dump(mode="json"),
+            }
+        )
+    elif recount.equal:
+        done(
+            f"Kiểm phiếu lại {recount.recount.ballots_cast} phiếu đã lưu: kết quả trùng khớp "
+            "với kết quả đã ghi nhận."
+        )
+    else:
+        out.print(
+            "Kiểm phiếu lại: KHÔNG trùng khớp với kết quả đã ghi nhận ở các mục:",
+            markup=False,
+            highlight=False,
+        )
+        for path in recount.differences:
+            out.print(f"  - {path}", markup=False, highlight=False)
+    if not recount.equal:
+        raise typer.Exit(1)

@@ -22,4 +22,3 @@ def test_the_cli_entry_module_does_not_import_prefect_or_the_simulation() -> Non
         "deployments",
         "deployments.names",
     }
-

@@ -23,7 +23,13 @@ def _flow_run_id() -> UUID | None:
     return ctx.flow_run.id if ctx and ctx.flow_run else None
 
 
-@task(name="Nhận đợt bình xét", retries=3, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
+@task(
+    name="Nhận đợt bình xét",
+    task_run_name="Nhận đợt bình xét #{campaign_id}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def bind_run(campaign_id: int) -> str:
     """Record which flow run drives the campaign (the first one to start it)."""
     flow_run_id = _flow_run_id()
@@ -48,7 +54,13 @@ def bind_run(campaign_id: int) -> str:
         return view.run_name
 
 
-@task(name="Xem bước tiếp theo", retries=3, retry_delay_seconds=RETRY_DELAYS, cache_policy=NO_CACHE)
+@task(
+    name="Xem bước tiếp theo",
+    task_run_name="Xem bước tiếp theo · đợt #{campaign_id}",
+    retries=3,
+    retry_delay_seconds=RETRY_DELAYS,
+    cache_policy=NO_CACHE,
+)
 def next_step(campaign_id: int) -> Step:
     with session_scope() as session:
         step = plan_step(session, campaign_id)
@@ -60,6 +72,7 @@ def next_step(campaign_id: int) -> Step:
 
 @task(
     name="Xử lý trả lời trên biểu mẫu",
+    task_run_name="Xử lý trả lời trên biểu mẫu {wait_key}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,

@@ -19,7 +19,7 @@ from thidua.errors import ThiduaError
 from thidua.homedir import private_database, private_dir, sqlite_file
 from thidua.sample import CLUSTER, YEAR, load_sample
 from thidua.services.access import require_role
-from thidua.services.cycles import start_cycle
+from thidua.services.cycles import cycle_run_name, start_cycle
 from thidua.settings import DEMO_MARK, get_settings
 
 MEMBER_ROLE_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "Thành viên"}
@@ -225,7 +225,11 @@ def _trigger(parameters: dict[str, Any], *, wait: bool) -> Any:
     name = get_settings().cycle_deployment
     try:
         return run_deployment(
-            name, parameters=parameters, timeout=None if wait else 0, as_subflow=False
+            name,
+            parameters=parameters,
+            flow_run_name=cycle_run_name(parameters["year"], parameters["movement"]),
+            timeout=None if wait else 0,
+            as_subflow=False,
         )
     except ObjectNotFound:
         raise ThiduaError(

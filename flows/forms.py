@@ -1,17 +1,27 @@
 """What the Prefect UI asks a person on a waiting campaign run: one form per kind of decision.
 
-Every field has a default, so an empty answer is valid: it only asks the campaign to look at
-the database again (how the CLI wakes a run after it has recorded a decision itself). A real
+The schema the UI shows and the server checks on Resume marks the username, the code and the
+decision required (see `_required`). The Python fields keep their defaults all the same: a
+run woken without a stored answer loads `Form()`, and a stored answer rewritten through the API
+must be refused by the flow with a message, not fail the run. The wake-up the CLI and the sweep
+send after recording a decision themselves is `WAKE_UP` (thidua.services.form_choices). A real
 decision carries the person's username and a one-time code (thidua.services.auth), never a
 long-lived secret: Prefect keeps form answers where anyone with API access can read them. The
 code is sealed to the decision named when it was issued (thidua.services.form_decisions), since
 the same people can also rewrite an answer before the flow reads it.
 """
 
-from prefect.input import RunInput
-from pydantic import Field
+from typing import Any
 
-from thidua.services.form_choices import DirectorateAction, LeaderAction, ReturnTarget
+from prefect.input import RunInput
+from pydantic import ConfigDict, Field
+
+from thidua.services.form_choices import (
+    REQUIRED_FIELDS,
+    DirectorateAction,
+    LeaderAction,
+    ReturnTarget,
+)
 
 __all__ = [
     "DirectorateAction",
@@ -26,25 +36,43 @@ ACTOR_TITLE = "Tên đăng nhập của người thực hiện"
 CODE_TITLE = "Mã xác nhận một lần"
 CODE_HELP = (
     "Lấy bằng: thidua code --campaign N --actor <tên> <quyết định>. Mã chỉ dùng cho đúng quyết "
-    "định đã nêu khi lấy mã; ghi các trường đúng như lệnh đó in ra. Sai 5 lần thì mã bị vô hiệu."
+    "định đã nêu khi lấy mã; ghi các trường đúng như lệnh đó in ra. Sai 5 lần thì mã bị vô hiệu. "
+    "Chỉ kiểm tra lại thì không cần mã: ghi 0."
 )
 DECISION_HELP = "Phải đúng quyết định đã nêu khi lấy mã."
 
 
+def _required(schema: dict[str, Any]) -> None:
+    # Required in the schema only (see the module's docstring); the UI then drops "(Optional)".
+    schema["required"] = list(REQUIRED_FIELDS)
+
+
 class LeaderForm(RunInput):
     """Cụm trưởng xác nhận giai đoạn (1–3) hoặc trả lại bản tự chấm."""
+
+    model_config = ConfigDict(json_schema_extra=_required)
 
     actor: str = Field(default="", title=ACTOR_TITLE)
     code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
     action: LeaderAction = Field(
         default=LeaderAction.CHECK, title="Quyết định", description=DECISION_HELP
     )
-    unit: str = Field(default="", title="Mã đơn vị (khi trả lại bản tự chấm)")
-    comment: str = Field(default="", title="Ghi chú / lý do trả lại")
+    unit: str = Field(
+        default="",
+        title="Mã đơn vị",
+        description="Chỉ cần khi trả lại bản tự chấm: mã của đơn vị phải làm lại.",
+    )
+    comment: str = Field(
+        default="",
+        title="Lý do trả lại",
+        description="Cần khi trả lại bản tự chấm: đơn vị đọc lý do này để sửa.",
+    )
 
 
 class DirectorateForm(RunInput):
     """Ban Giám đốc phê duyệt, điều chỉnh hoặc trả lại kết quả của cụm."""
+
+    model_config = ConfigDict(json_schema_extra=_required)
 
     actor: str = Field(default="", title=ACTOR_TITLE)
     code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
@@ -53,7 +81,19 @@ class DirectorateForm(RunInput):
     )
     amendments: str = Field(
         default="",
-        title="Điều chỉnh danh hiệu (mỗi dòng: MÃ_ĐƠN_VỊ = Danh hiệu; để trống sau dấu = là bỏ)",
+        title="Điều chỉnh danh hiệu",
+        description=(
+            "Chỉ cần khi phê duyệt có điều chỉnh. Mỗi dòng: MÃ_ĐƠN_VỊ = Danh hiệu; "
+            "để trống sau dấu = là bỏ danh hiệu."
+        ),
     )
-    return_to: ReturnTarget = Field(default=ReturnTarget.NONE, title="Trả về giai đoạn")
-    reason: str = Field(default="", title="Lý do (bắt buộc khi điều chỉnh hoặc trả lại)")
+    return_to: ReturnTarget = Field(
+        default=ReturnTarget.NONE,
+        title="Trả về giai đoạn",
+        description="Chỉ cần khi trả lại giai đoạn trước.",
+    )
+    reason: str = Field(
+        default="",
+        title="Lý do",
+        description="Cần khi điều chỉnh hoặc trả lại: ghi vào quyết định và báo cho cụm.",
+    )

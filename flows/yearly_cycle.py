@@ -12,12 +12,22 @@ from rules.config import CycleRules
 from thidua.db import session_scope
 from thidua.errors import from_validation
 from thidua.services.context import get_actor
-from thidua.services.cycles import StartedCampaign, clusters_of_year, start_cycle, this_year
+from thidua.services.cycles import (
+    StartedCampaign,
+    clusters_of_year,
+    cycle_run_name,
+    start_cycle,
+    this_year,
+)
 from thidua.settings import get_settings
 
 
 @task(
-    name="Bắt đầu chu kỳ, cố định quy định", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE
+    name="Bắt đầu chu kỳ, cố định quy định",
+    task_run_name="Bắt đầu chu kỳ {year}, cố định quy định",
+    retries=2,
+    retry_delay_seconds=2,
+    cache_policy=NO_CACHE,
 )
 def open_cycle(
     year: int | None,
@@ -66,8 +76,9 @@ def launch_campaign(started: StartedCampaign) -> str:
 
 
 def _cycle_run_name() -> str:
+    # A scheduled run gets its name here; one started by a person is named when created.
     params = flow_run.parameters
-    return f"Chu kỳ thi đua {params.get('year') or this_year()} · {params.get('movement', 'VANTQ')}"
+    return cycle_run_name(params.get("year"), params.get("movement", "VANTQ"))
 
 
 @flow(name="thidua-yearly-cycle", flow_run_name=_cycle_run_name)

@@ -31,6 +31,7 @@ from thidua.localserver import LocalPrefect, start_server
 from thidua.sample import ADMIN, CLUSTER, DIRECTORATE, MOVEMENT, YEAR, load_sample
 from thidua.services.auth import issue_action_code
 from thidua.services.context import get_actor
+from thidua.services.cycles import cycle_run_name
 from thidua.services.form_decisions import FormDecision
 from thidua.services.queries import CampaignState, status
 from thidua.settings import DEMO_MARK, get_settings
@@ -215,6 +216,7 @@ def run_cycle(
             "admin": ADMIN[0],
             "rules": demo_rules(self_assessment_seconds, lot_seed),
         },
+        flow_run_name=cycle_run_name(year, MOVEMENT[0]),
         timeout=0,
         as_subflow=False,
     )

@@ -104,6 +104,7 @@ def _answer_pending(campaign_id: int, run_id: UUID | None) -> str | None:
 
 @task(
     name="Nhận đợt bình xét, xử lý trả lời, xem bước tiếp theo",
+    task_run_name="Đợt #{campaign_id} · nhận, xử lý trả lời, xem bước tiếp theo",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,

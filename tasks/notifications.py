@@ -19,6 +19,7 @@ from notifications.smtp import NO_SMTP
 
 @task(
     name="Gửi thông báo",
+    task_run_name="Gửi các thông báo đang chờ",
     retries=3,
     retry_delay_seconds=exponential_backoff(backoff_factor=5),
     retry_jitter_factor=0.5,

@@ -50,6 +50,7 @@ def _document(campaign_id: int, kind: str) -> str | None:
 
 @task(
     name="Giai đoạn 1 · Tự chấm điểm",
+    task_run_name="Giai đoạn 1 · Tự chấm điểm · đợt #{campaign_id}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
@@ -71,6 +72,7 @@ def close_self_assessment(campaign_id: int, stage_run_id: int, verdict: Verdict)
 
 @task(
     name="Giai đoạn 2 · Chấm chéo",
+    task_run_name="Giai đoạn 2 · Chấm chéo · đợt #{campaign_id}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
@@ -85,6 +87,7 @@ def close_peer_review(campaign_id: int, stage_run_id: int, verdict: Verdict) -> 
 
 @task(
     name="Giai đoạn 3 · Bình xét, bỏ phiếu kín",
+    task_run_name="Giai đoạn 3 · Bình xét, bỏ phiếu kín · đợt #{campaign_id}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
@@ -103,6 +106,7 @@ def close_vote(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Step:
 
 @task(
     name="Giai đoạn 4 · Ban Giám đốc phê duyệt",
+    task_run_name="Giai đoạn 4 · Ban Giám đốc phê duyệt · đợt #{campaign_id}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,
@@ -128,6 +132,7 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Ste
 
 @task(
     name="Giai đoạn 5 · Đề nghị khen thưởng",
+    task_run_name="Giai đoạn 5 · Đề nghị khen thưởng · đợt #{campaign_id}",
     retries=3,
     retry_delay_seconds=RETRY_DELAYS,
     cache_policy=NO_CACHE,

@@ -15,3 +15,14 @@ def ui_url(flow_run_id: UUID | str | None = None) -> str:
     if not base:
         return ""
     return f"{base}/runs/flow-run/{flow_run_id}" if flow_run_id else f"{base}/runs"
+
+
+def artifact_key(campaign_id: int, name: str) -> str:
+    """The key of a campaign's artifact (tasks/artifacts.py makes them under this key)."""
+    return f"c{campaign_id}-{name}"
+
+
+def artifact_url(key: str) -> str:
+    """The Prefect UI page of the latest artifact under `key`; "" when no Prefect API is set."""
+    runs = ui_url()
+    return f"{runs.removesuffix('/runs')}/artifacts/key/{key}" if runs else ""

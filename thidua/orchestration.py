@@ -13,6 +13,7 @@ from notifications.reminders import due_reminders
 from thidua.db import session_scope
 from thidua.links import ui_url
 from thidua.services.deadlines import escalate_due
+from thidua.services.form_choices import WAKE_UP
 from thidua.services.queries import ready_to_move
 from thidua.settings import get_settings
 
@@ -38,7 +39,7 @@ def read_run(flow_run_id: UUID) -> FlowRun | None:
 def nudge(flow_run_id: UUID, *, wait_seconds: float | None = None) -> bool:
     """Wake a waiting campaign run so it looks at the database again.
 
-    The empty answer carries nothing: the decision is already recorded. A run that is still
+    The answer decides nothing (WAKE_UP): the decision is already recorded. A run that is still
     busy (not yet suspended) is given a moment, since it will suspend once it finds nothing to
     do; the deadline sweep catches any it missed. True if the run was resumed.
     """
@@ -51,7 +52,7 @@ def nudge(flow_run_id: UUID, *, wait_seconds: float | None = None) -> bool:
             return False
         if run.state.is_paused():
             try:
-                resume_flow_run(flow_run_id, run_input={})
+                resume_flow_run(flow_run_id, run_input=dict(WAKE_UP))
                 return True
             except RuntimeError:
                 pass  # resumed by someone else in between: that is as good
@@ -80,7 +81,7 @@ def delete_input(flow_run_id: UUID, key: str) -> None:
         try:
             client.delete_flow_run_input(flow_run_id, key)
         except PrefectHTTPStatusError as exc:
-            # An empty answer (a wake-up) is never stored, so there may be nothing to delete.
+            # A run woken without a stored answer has nothing to delete.
             if exc.response.status_code != 404:
                 raise
 

@@ -13,7 +13,9 @@ Filters (Vietnamese conventions):
   ``diem(sign=True)`` prefixes positive values with ``+`` (for self/peer gaps).
 - ``ngay``: a date as ``dd/mm/yyyy``; ``gio``: a time as ``"08 giờ 30"``;
   ``ngay_thang``: the date line of an administrative document, ``"ngày 14 tháng 11 năm 2019"``.
-  Timezone-aware datetimes are shown in Asia/Ho_Chi_Minh; naive ones are taken as local time.
+  ``mui_gio``: the zone those times are in, ``"GMT+7"``. Timezone-aware datetimes are shown
+  in the organisation's zone (THIDUA_TIMEZONE, Asia/Ho_Chi_Minh by default); naive ones are
+  taken as already local.
 - ``ty_le``: a Fraction as ``"2/3"``; ``phan_tram``: a share as a percent, ``"66,67%"``
   (``"80%"`` when whole).
 - ``md_cell``: makes a value safe inside a Markdown table cell (escapes ``|``, joins lines).
@@ -32,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the default; the settings name the one in use
 EMPTY = "—"  # printed for a missing number or date
 
 _SEPARATORS = str.maketrans(",.", ".,")
@@ -62,10 +64,29 @@ def diem(value: Decimal | int | float | None, places: int = 2, sign: bool = Fals
     return ("+" if sign and q > 0 else "") + _format(q, places)
 
 
+def _zone() -> dt.tzinfo:
+    from thidua.settings import get_settings  # late: settings read the environment
+
+    try:
+        return get_settings().tz
+    except Exception:  # a bad setting is reported by the CLI; a date must still print
+        return TIMEZONE
+
+
 def _local(value: dt.date) -> dt.date:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(TIMEZONE)
+        return value.astimezone(_zone())
     return value
+
+
+def mui_gio(value: dt.datetime | None = None) -> str:
+    """The UTC offset of the organisation's zone at `value` (now if None): ``GMT+7``."""
+    moment = value if value is not None and value.tzinfo is not None else dt.datetime.now(dt.UTC)
+    offset = moment.astimezone(_zone()).utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
 def ngay(value: dt.date | None) -> str:
@@ -123,6 +144,7 @@ FILTERS = {
     "diem": diem,
     "ngay": ngay,
     "gio": gio,
+    "mui_gio": mui_gio,
     "ngay_thang": ngay_thang,
     "ty_le": ty_le,
     "phan_tram": phan_tram,

@@ -380,8 +380,10 @@ def test_a_forged_directorate_answer_is_refused_and_the_honest_one_applied(stack
     """Issue 15: between the directorate's Resume and the flow reading the answer, someone with
     access to the Prefect API reads it, deletes it and writes an amend with the same code. The
     flow refuses it (the code was issued for an approval); the real approval then goes through."""
+    from prefect import get_client
     from prefect.flow_runs import resume_flow_run
     from prefect.input.actions import create_flow_run_input, delete_flow_run_input
+    from prefect.states import Scheduled
 
     from flows.forms import DirectorateAction
     from simulation.demo import APPROVAL_REASON
@@ -426,7 +428,10 @@ def test_a_forged_directorate_answer_is_refused_and_the_honest_one_applied(stack
                 "amendments": "PHC = Đơn vị Quyết thắng",
             }
             create_flow_run_input(key=response, value=forged, flow_run_id=run_id)
-            resume_flow_run(run_id)  # the flow now reads the forged answer
+            # Woken as Resume wakes it (the schema's required fields make an absent answer
+            # invalid for Resume itself, but the state can be set through the API all the same).
+            with get_client(sync_client=True) as client:
+                client.set_flow_run_state(run_id, Scheduled(name="Resuming"))
             seen.update(forged=key, honest=honest)
             return False
         if key == seen["forged"]:

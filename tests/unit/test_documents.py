@@ -288,6 +288,7 @@ def _form_leader() -> dict[str, Any]:
         "leader_name": UNITS["tham-muu"],
         "last_outcome": "Trả lại Công ty Tháng Tám để bổ sung",
         "campaign_id": 7,
+        "year": 2019,
         "as_of": dt.datetime(2019, 10, 30, 2, 15, tzinfo=dt.UTC),
     }
 
@@ -306,6 +307,9 @@ def _form_directorate() -> dict[str, Any]:
         "year": 2019,
         "last_outcome": None,
         "campaign_id": 7,
+        "as_of": dt.datetime(2019, 11, 20, 2, 15, tzinfo=dt.UTC),
+        "ranking_url": "http://127.0.0.1:4200/artifacts/key/c7-xep-hang",
+        "vote_url": "http://127.0.0.1:4200/artifacts/key/c7-ket-qua-bo-phieu",
     }
 
 

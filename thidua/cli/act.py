@@ -17,6 +17,7 @@ from sqlmodel import Session
 from models import Unit
 from rules.results import BallotContent
 from rules.stages import Stage
+from thidua.cli import panels
 from thidua.cli.io import authenticated, done, invalid_from, load_data, load_model, note, out
 from thidua.cli.options import bounded_id, bounded_name, bounded_reason
 from thidua.db import session_scope
@@ -56,10 +57,10 @@ class ReturnTo(StrEnum):
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(submit_app, name="submit")
-    app.command("return")(return_cmd)
-    app.command("confirm")(confirm)
-    app.command("decide")(decide)
+    app.add_typer(submit_app, name="submit", rich_help_panel=panels.OFFICER)
+    app.command("return", rich_help_panel=panels.LEADER)(return_cmd)
+    app.command("confirm", rich_help_panel=panels.LEADER)(confirm)
+    app.command("decide", rich_help_panel=panels.DIRECTORATE)(decide)
 
 
 def _unit_name(session: Session, unit_id: int | None) -> str:

@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from thidua.cli import panels
+
 
 def _bench_package() -> None:
     """bench/ sits next to thidua/ in a checkout and is not installed: put it on the path."""
@@ -54,4 +56,4 @@ def bench(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(bench)
+    app.command(rich_help_panel=panels.OPERATIONS)(bench)

@@ -6,6 +6,7 @@ import typer
 from sqlalchemy.engine import make_url
 
 from thidua import migrate
+from thidua.cli import panels
 from thidua.cli.io import done, note, out, print_json
 from thidua.db import get_engine
 from thidua.settings import get_settings
@@ -58,4 +59,4 @@ def stamp(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(db_app, name="db")
+    app.add_typer(db_app, name="db", rich_help_panel=panels.ADMIN)

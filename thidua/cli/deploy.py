@@ -12,6 +12,7 @@ import typer
 
 from deployments.names import POOL, YEARLY_CRON
 from rules.config import CycleRules
+from thidua.cli import panels
 from thidua.cli.io import done, load_model, note, out
 from thidua.errors import ThiduaError
 from thidua.settings import get_settings
@@ -124,4 +125,4 @@ def deploy(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(deploy)
+    app.command(rich_help_panel=panels.OPERATIONS)(deploy)

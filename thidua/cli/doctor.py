@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 
 from deployments.names import POOL
 from thidua import migrate
+from thidua.cli import panels
 from thidua.cli.io import out, print_json
 from thidua.db import get_engine
 from thidua.homedir import exposed, sqlite_file
@@ -258,4 +259,4 @@ def doctor(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(doctor)
+    app.command(rich_help_panel=panels.OPERATIONS)(doctor)

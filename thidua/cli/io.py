@@ -250,7 +250,17 @@ def table(title: str, *columns: str) -> Table:
     return t
 
 
-def print_error(exc: ThiduaError) -> None:
+def print_error(exc: ThiduaError, *, as_json: bool = False) -> None:
+    """One error, once, on stderr: a line for a person, or with --json an object for a
+    program (`error`, `field` when one is at fault, `code`: the exit code)."""
+    if as_json:
+        field = exc.field if isinstance(exc, InvalidInput) else None
+        reason = exc.reason if isinstance(exc, InvalidInput) else exc.message
+        sys.stderr.write(
+            json.dumps({"error": reason, "field": field, "code": exc.exit_code}, ensure_ascii=False)
+            + "\n"
+        )
+        return
     if isinstance(exc, InvalidInput):
         text = f"Lỗi: trường {exc.field}: {exc.reason}"
     else:

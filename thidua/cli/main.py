@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
 from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup, votes
-from thidua.cli.io import err, invalid_from, on_behalf_of, print_error
+from thidua.cli.io import invalid_from, on_behalf_of, print_error
 from thidua.errors import InvalidInput, ThiduaError
 from thidua.limits import NAME, check_text
 
@@ -32,26 +32,35 @@ def _database_hint() -> str:
 class _Group(TyperGroup):
     """The top-level group: turns user errors into a message and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The whole command line passes here once: errors follow the command's --json, even
+        # those raised before its own options are parsed.
+        ctx.meta["json"] = (
+            "--json" in args[: args.index("--")] if "--" in args else "--json" in args
+        )
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
+        as_json = bool(ctx.meta.get("json"))
         try:
             return super().invoke(ctx)
         except ThiduaError as exc:
-            print_error(exc)
+            print_error(exc, as_json=as_json)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
             if exc.title != "Settings":
                 raise
             bad = invalid_from(exc)
-            print_error(InvalidInput(f"THIDUA_{bad.field.upper()}", bad.reason))
+            print_error(InvalidInput(f"THIDUA_{bad.field.upper()}", bad.reason), as_json=as_json)
             raise typer.Exit(InvalidInput.exit_code) from None
         except OperationalError as exc:
             first = str(exc.orig).splitlines()[0] if exc.orig else str(exc)
-            err.print(
-                f"Lỗi: không dùng được cơ sở dữ liệu ({_database_hint()}): {first}. "
-                "Nếu chưa khởi tạo, hãy chạy `thidua init`.",
-                style="red",
-                markup=False,
-                highlight=False,
+            print_error(
+                ThiduaError(
+                    f"không dùng được cơ sở dữ liệu ({_database_hint()}): {first}. "
+                    "Nếu chưa khởi tạo, hãy chạy `thidua init`."
+                ),
+                as_json=as_json,
             )
             raise typer.Exit(1) from None
 
@@ -65,11 +74,17 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-setup.register(app)
+# The order of registration is the order of the help panels: people who act first.
 act.register(app)
 votes.register(app)
+people.register(app)
 read.register(app)
+setup.register(app)
+db.register(app)
 ops.register(app)
+deploy.register(app)
+doctor.register(app)
+bench.register(app)
 
 
 @app.callback()
@@ -87,13 +102,6 @@ def _root(
     if thay_cho is not None:
         check_text("thay-cho", thay_cho, max_length=NAME)
     on_behalf_of.set(thay_cho)
-
-
-people.register(app)
-db.register(app)
-deploy.register(app)
-doctor.register(app)
-bench.register(app)
 
 
 if __name__ == "__main__":

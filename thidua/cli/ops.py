@@ -15,6 +15,7 @@ import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from rules.stages import Stage
+from thidua.cli import panels
 from thidua.cli.io import done, note
 from thidua.cli.io import out as console
 from thidua.cli.views import print_report
@@ -205,7 +206,7 @@ def demo(
 
 
 def register(app: typer.Typer) -> None:
-    app.command()(server)
-    app.command()(worker)
-    app.command()(sweep)
-    app.command()(demo)
+    app.command(rich_help_panel=panels.OPERATIONS)(server)
+    app.command(rich_help_panel=panels.OPERATIONS)(worker)
+    app.command(rich_help_panel=panels.OPERATIONS)(sweep)
+    app.command(rich_help_panel=panels.OPERATIONS)(demo)

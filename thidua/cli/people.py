@@ -8,10 +8,11 @@ import typer
 from sqlmodel import select
 
 from models import Actor
-from models.org import ROLE_LABELS
+from thidua.cli import panels
 from thidua.cli.codes import code_app
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name, bounded_reason
+from thidua.cli.roles import role_labels
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.services import auth, deadlines, delegation
@@ -81,15 +82,18 @@ def revoke_secret(
 def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Danh sách người dùng, vai trò, đơn vị và việc đã có mã bí mật hay chưa."""
     with session_scope() as session:
+        actors = list(session.exec(select(Actor).order_by(Actor.username)).all())
+        labels = role_labels(session, actors)
         rows = [
             {
                 "username": a.username,
                 "full_name": a.full_name,
                 "role": a.role.value,
+                "role_label": labels[a.username],
                 "has_secret": a.secret_hash is not None,
                 "active": a.active,
             }
-            for a in session.exec(select(Actor).order_by(Actor.username)).all()
+            for a in actors
         ]
     if json_:
         print_json(rows)
@@ -99,7 +103,7 @@ def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
         t.add_row(
             r["username"],
             r["full_name"],
-            ROLE_LABELS[r["role"]],
+            r["role_label"],
             "có" if r["has_secret"] else "chưa",
         )
     out.print(t)
@@ -175,7 +179,7 @@ def extend(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(actors_app, name="actor")
-    app.add_typer(code_app, name="code")
-    app.command()(delegate)
-    app.command()(extend)
+    app.add_typer(code_app, name="code", rich_help_panel=panels.APPROVERS)
+    app.command(rich_help_panel=panels.EVERYONE)(delegate)
+    app.command(rich_help_panel=panels.LEADER)(extend)
+    app.add_typer(actors_app, name="actor", rich_help_panel=panels.ADMIN)

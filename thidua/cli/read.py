@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from models import Document
 from notifications.status import undelivered
-from thidua.cli import views
+from thidua.cli import panels, views
 from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.db import session_scope
@@ -20,9 +20,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machin
 
 
 def register(app: typer.Typer) -> None:
-    app.command("status")(status)
-    app.command("pending")(pending)
-    app.command("report")(report)
+    app.command("status", rich_help_panel=panels.EVERYONE)(status)
+    app.command("pending", rich_help_panel=panels.EVERYONE)(pending)
+    app.command("report", rich_help_panel=panels.EVERYONE)(report)
 
 
 def status(

@@ -9,17 +9,18 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col, select
 
 from models import Actor, Membership, Role, Unit
-from models.org import ROLE_LABELS
 from rules.config import CycleRules
 from rules.defaults import default_rules
+from thidua.cli import panels
 from thidua.cli.io import authenticated, done, err, load_model, out, print_json, table
 from thidua.cli.options import bounded_name, bounded_year
+from thidua.cli.roles import role_labels
 from thidua.db import create_schema, session_scope
 from thidua.errors import ThiduaError
 from thidua.homedir import private_database, private_dir, sqlite_file
 from thidua.sample import CLUSTER, YEAR, load_sample
 from thidua.services.access import require_role
-from thidua.services.cycles import start_cycle
+from thidua.services.cycles import cycle_run_name, start_cycle
 from thidua.settings import DEMO_MARK, get_settings
 
 MEMBER_ROLE_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "Thành viên"}
@@ -31,8 +32,8 @@ cycle_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("init")(init)
-    app.add_typer(cycle_app, name="cycle")
+    app.command("init", rich_help_panel=panels.ADMIN)(init)
+    app.add_typer(cycle_app, name="cycle", rich_help_panel=panels.ADMIN)
 
 
 def init(
@@ -76,8 +77,10 @@ def _print_sample(session: Session) -> None:
         units.add_row(u.code, u.name, roles.get(u.code, "—"))
     out.print(units)
     actors = table("Người dùng", "Tên đăng nhập", "Họ tên / chức danh", "Vai trò")
-    for a in session.exec(select(Actor).order_by(col(Actor.id))).all():
-        actors.add_row(a.username, a.full_name, ROLE_LABELS[a.role])
+    people = list(session.exec(select(Actor).order_by(col(Actor.id))).all())
+    labels = role_labels(session, people)
+    for a in people:
+        actors.add_row(a.username, a.full_name, labels[a.username])
     out.print(actors)
 
 
@@ -256,7 +259,11 @@ def _trigger(parameters: dict[str, Any], *, wait: bool) -> Any:
     name = get_settings().cycle_deployment
     try:
         return run_deployment(
-            name, parameters=parameters, timeout=None if wait else 0, as_subflow=False
+            name,
+            parameters=parameters,
+            flow_run_name=cycle_run_name(parameters["year"], parameters["movement"]),
+            timeout=None if wait else 0,
+            as_subflow=False,
         )
     except ObjectNotFound:
         raise ThiduaError(

@@ -29,8 +29,11 @@ def print_report(data: dict[str, Any], stage_label: str) -> None:
         style="bold",
         markup=False,
         highlight=False,
+        soft_wrap=False,
     )
-    out.print(f"Giai đoạn: {stage_label} — {status}", markup=False, highlight=False)
+    out.print(
+        f"Giai đoạn: {stage_label} — {status}", markup=False, highlight=False, soft_wrap=False
+    )
     if data["missing_self_assessment"]:
         out.print(
             "Không nộp bản tự chấm: " + ", ".join(name(c) for c in data["missing_self_assessment"]),
@@ -53,6 +56,7 @@ def print_report(data: dict[str, Any], stage_label: str) -> None:
             "Tài liệu (xem bằng --document KEY): " + ", ".join(data["documents"]),
             markup=False,
             highlight=False,
+            soft_wrap=False,
         )
 
 
@@ -93,6 +97,7 @@ def _vote(vote: dict[str, Any], name: Any) -> None:
         f"{vote['quorum_required']} — {quorum} số đại biểu",
         markup=False,
         highlight=False,
+        soft_wrap=False,
     )
     t = table("Kết quả bầu", "Nội dung", "Kết quả", "Số phiếu", "Cần", "Ghi chú")
     for key, label in QUESTIONS:
@@ -132,7 +137,7 @@ def _outcome(outcome: dict[str, Any], name: Any) -> None:
     line = f"Ban Giám đốc: {decision}"
     if outcome.get("reason"):
         line += f" — lý do: {outcome['reason']}"
-    out.print(line, markup=False, highlight=False)
+    out.print(line, markup=False, highlight=False, soft_wrap=False)
     t = table("Kết quả được phê duyệt", "Đơn vị", "Danh hiệu")
     for code, title in (outcome.get("titles") or {}).items():
         t.add_row(name(code), title)
@@ -143,6 +148,7 @@ def _outcome(outcome: dict[str, Any], name: Any) -> None:
         f"Cụm phó năm sau: {name(outcome.get('deputy'))}",
         markup=False,
         highlight=False,
+        soft_wrap=False,
     )
 
 
@@ -167,4 +173,4 @@ def _nominations(nominations: list[dict[str, Any]]) -> None:
         )
     out.print(t)
     for line in notes:
-        out.print(line, markup=False, highlight=False)
+        out.print(line, markup=False, highlight=False, soft_wrap=False)

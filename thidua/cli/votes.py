@@ -5,6 +5,7 @@ from typing import Annotated
 
 import typer
 
+from thidua.cli import panels
 from thidua.cli.io import authenticated, done, out, print_json
 from thidua.cli.options import bounded_id, bounded_name, bounded_reason
 from thidua.db import session_scope
@@ -19,7 +20,7 @@ chair_app = typer.Typer(
 
 
 def register(app: typer.Typer) -> None:
-    app.add_typer(chair_app, name="chair")
+    app.add_typer(chair_app, name="chair", rich_help_panel=panels.LEADER)
 
 
 @chair_app.command("decide")

@@ -148,6 +148,11 @@ def this_year() -> int:
     return datetime.now(get_settings().tz).year
 
 
+def cycle_run_name(year: int | None, movement: str) -> str:
+    """How the yearly cycle's Prefect run is named, in the UI and in what the CLI prints."""
+    return f"Chu kỳ thi đua {year or this_year()} · {movement}"
+
+
 def clusters_of_year(session: Session, year: int) -> list[str]:
     """Codes of every cluster that has member units in `year`: what a scheduled cycle starts."""
     return list(

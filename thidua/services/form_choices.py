@@ -2,16 +2,23 @@
 services and the CLI name them without importing Prefect."""
 
 from enum import StrEnum
+from typing import Any
+
+# The one spelling of "only look again" on both forms, so one wake-up answer fits either.
+CHECK = "Chỉ kiểm tra lại"
+
+# What the forms require (their JSON schema; the server checks it on every Resume).
+REQUIRED_FIELDS = ("actor", "code", "action")
 
 
 class LeaderAction(StrEnum):
-    CHECK = "Chỉ kiểm tra lại tiến độ"
+    CHECK = CHECK
     CONFIRM = "Xác nhận hoàn thành giai đoạn"
     RETURN_UNIT = "Trả lại bản tự chấm của một đơn vị"
 
 
 class DirectorateAction(StrEnum):
-    CHECK = "Chỉ kiểm tra lại"
+    CHECK = CHECK
     APPROVE = "Phê duyệt kết quả của cụm"
     AMEND = "Phê duyệt có điều chỉnh danh hiệu"
     RETURN = "Trả lại giai đoạn trước"
@@ -22,3 +29,10 @@ class ReturnTarget(StrEnum):
     SELF_ASSESSMENT = "1. Tự chấm điểm"
     PEER_REVIEW = "2. Chấm chéo"
     VOTE = "3. Bình xét, bỏ phiếu kín"
+
+
+# How the CLI and the sweep wake a waiting run after recording a decision themselves: a valid
+# answer to either form that decides nothing. The server refuses an absent answer once the
+# schema has required fields, and a Resume through it is the only wake-up Prefect guards
+# against a run that is no longer paused.
+WAKE_UP: dict[str, Any] = {"actor": "", "code": "", "action": CHECK}

@@ -14,6 +14,7 @@ from models import Actor, CampaignStatus, StageRun, Wait
 from models.types import utcnow
 from rules.stages import Stage
 from thidua.errors import Forbidden, InvalidInput, NotFound, ThiduaError, from_validation
+from thidua.links import artifact_key, artifact_url
 from thidua.services import audit
 from thidua.services.auth import consume_action_code
 from thidua.services.context import CampaignView, get_actor, load_campaign
@@ -118,6 +119,8 @@ def describe(
             ranking=ranking,
             names={u.code: u.name for u in view.members},
             title_votes={t.unit: t for t in vote.titles},
+            ranking_url=artifact_url(artifact_key(view.id, "xep-hang")),
+            vote_url=artifact_url(artifact_key(view.id, "ket-qua-bo-phieu")),
         )
     return render(
         "form_leader.md.j2",

@@ -159,7 +159,7 @@ def test_a_whole_cycle_runs_through_the_five_stages(stack: Stack) -> None:
         task_runs = client.read_task_runs(
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
         )
-        names = Counter(t.name.rsplit("-", 1)[0] for t in task_runs)
+        names = Counter(t.name.rsplit(" · đợt #", 1)[0] for t in task_runs)
         assert len(task_runs) <= 12, names
         assert sum(n for name, n in names.items() if name.startswith("Giai đoạn")) == 5
         progress = client.read_artifacts(
@@ -214,7 +214,7 @@ def test_a_stage_task_that_fails_once_retries_without_duplicates(stack: Stack) -
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id]))
         )
     retried = {
-        t.name.rsplit("-", 1)[0]
+        t.name.rsplit(" · đợt #", 1)[0]
         for t in task_runs
         if t.name.startswith("Giai đoạn")
         and t.run_count >= 2

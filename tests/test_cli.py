@@ -175,7 +175,7 @@ def test_init_sample_is_idempotent(runner: CliRunner, database_url: str) -> None
     first = invoke(runner, "init", "--sample")
     assert first.exit_code == 0, first.output
     after_first = counts()
-    assert after_first["unit"] == 10 and after_first["actor"] == 22
+    assert after_first["unit"] == 10 and after_first["actor"] == 23
     second = invoke(runner, "init", "--sample")
     assert second.exit_code == 0, second.output
     assert counts() == after_first

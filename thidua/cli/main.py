@@ -13,10 +13,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup
+from thidua.cli import act, audit, bench, council, db, deploy, doctor, ops, people, read, setup
 from thidua.cli.io import err, invalid_from, on_behalf_of, print_error
-from thidua.errors import InvalidInput, ThiduaError
+from thidua.errors import Forbidden, InvalidInput, ThiduaError, WrongStage
 from thidua.limits import NAME, check_text
+from thidua.services.audit import acting_substitute, claimed_username, proven_actor_id
 
 
 def _database_hint() -> str:
@@ -32,10 +33,21 @@ def _database_hint() -> str:
 class _Group(TyperGroup):
     """The top-level group: turns user errors into a message and an exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        ctx.meta["thidua.argv"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: Any) -> Any:
+        # One process may run several commands (tests): no one's identity carries over.
+        claimed_username.set(None)
+        proven_actor_id.set(None)
+        acting_substitute.set(None)
         try:
             return super().invoke(ctx)
         except ThiduaError as exc:
+            if isinstance(exc, Forbidden | WrongStage):
+                # After the command's rollback: the refusal alone is written.
+                audit.log_refusal(ctx.meta.get("thidua.argv", []), exc)
             print_error(exc)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
@@ -93,6 +105,8 @@ db.register(app)
 deploy.register(app)
 doctor.register(app)
 bench.register(app)
+audit.register(app)
+council.register(app)
 
 
 if __name__ == "__main__":

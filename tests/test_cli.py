@@ -136,7 +136,8 @@ def invoke(runner: CliRunner, *args: Any, secret: str | None = None) -> Result:
 
 
 def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Result:
-    """Run a command that must be refused: exit `code`, say why on stderr, write nothing."""
+    """Run a command that must be refused: exit `code`, say why on stderr, write nothing but,
+    for a refusal to act (4: not allowed, 5: wrong stage), the one audit event recording it."""
     before = counts()
     result = invoke(runner, *args)
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
@@ -145,6 +146,8 @@ def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Res
     for needle in needles:
         assert needle in message, message
     assert "Traceback" not in result.output
+    if code in (4, 5):
+        before["auditevent"] += 1
     assert counts() == before
     return result
 

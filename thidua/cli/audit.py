@@ -99,7 +99,7 @@ def verify(by: ByOpt = None) -> None:
         check = audit_log.verify(session)
     if not check.ok:
         raise ThiduaError(f"{check.problem} (đã kiểm tra {check.events} sự kiện)")
-    done(f"Chuỗi băm nguyên vẹn: {check.events} sự kiện")
+    done(f"Chuỗi băm nguyên vẹn: {check.events} sự kiện; mã băm cuối: {check.last_hash or '—'}")
 
 
 def _command_line(argv: list[str]) -> tuple[str, int | None]:

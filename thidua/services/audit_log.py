@@ -88,6 +88,7 @@ class ChainCheck:
     events: int
     broken_at: int | None  # the first event whose link or content does not hold
     problem: str  # in Vietnamese, naming the event; "" when the chain holds
+    last_hash: str = ""  # worth keeping elsewhere: a later rewrite of the whole log shows
 
     @property
     def ok(self) -> bool:
@@ -151,4 +152,4 @@ def verify(session: Session, batch: int = 1000) -> ChainCheck:
             f"Nhật ký kết thúc ở sự kiện #{prev_id} nhưng sự kiện cuối đã ghi là "
             f"#{head.last_event_id}: các sự kiện cuối nhật ký đã bị xóa hoặc sửa",
         )
-    return ChainCheck(count, None, "")
+    return ChainCheck(count, None, "", prev_hash)

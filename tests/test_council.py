@@ -120,6 +120,8 @@ def test_each_outcome_is_recorded_and_the_report_shows_it(campaign: int) -> None
     decided = [e for e in json.loads(listed.stdout) if e["action"] == "council.decide"]
     assert len(decided) == 4 and decided[0]["actor"] == COUNCIL[0]
     assert decided[0]["before"]["council_status"] == "chờ xét"
+    table = cli("audit", "--by", "quantri", "--actor", COUNCIL[0])
+    assert table.exit_code == 0 and "Nhật ký kiểm toán" in table.stdout, table.output
 
 
 def test_bad_input_and_unknown_nomination_write_nothing(campaign: int) -> None:

@@ -1,7 +1,8 @@
 """The application database's tables (SQLModel). Importing this package registers them all."""
 
-from models.audit import AuditEvent
+from models.audit import AuditChainHead, AuditEvent
 from models.auth import ActionCode, Delegation, Extension
+from models.council import CouncilDecision, CouncilOutcome
 from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Movement, StageRun, Wait
 from models.inputs import (
     Ballot,
@@ -33,6 +34,7 @@ __all__ = [
     "ActionCode",
     "Actor",
     "ActorPublic",
+    "AuditChainHead",
     "AuditEvent",
     "Ballot",
     "Campaign",
@@ -42,6 +44,8 @@ __all__ = [
     "ChannelKind",
     "Cluster",
     "ClusterPublic",
+    "CouncilDecision",
+    "CouncilOutcome",
     "Cycle",
     "Decision",
     "DecisionKind",

@@ -1,6 +1,8 @@
 """The append-only audit log: who did what, when, with the state before and after."""
 
-from datetime import datetime
+import hashlib
+import json
+from datetime import UTC, datetime
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -22,6 +24,19 @@ class AuditEvent(SQLModel, table=True):
     after: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
     # A system event caused by a task carries a key, so a retried task cannot log it twice.
     key: str | None = Field(default=None, unique=True)
+    # The chain (thidua/services/audit.py): SHA-256 of this event's content and `prev_hash`, so
+    # an event changed, removed or slipped in later breaks every link after it.
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The one row holding the newest event's hash: appenders lock it to take turns, and it
+    shows when events at the end of the log were removed."""
+
+    id: int = Field(default=1, primary_key=True)
+    last_event_id: int | None = None
+    last_hash: str = Field(default="", max_length=64)
 
 
 # The database itself refuses to change or delete an event: the DDL per dialect, used by the
@@ -51,3 +66,47 @@ DROP_APPEND_ONLY_DDL: dict[str, tuple[str, ...]] = {
         "DROP FUNCTION IF EXISTS auditevent_append_only()",
     ),
 }
+
+
+def _utc_text(moment: datetime) -> str:
+    if moment.tzinfo is None:  # read back from SQLite without the column's type
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def event_hash(
+    *,
+    prev_hash: str,
+    at: datetime,
+    actor_id: int | None,
+    substitute_id: int | None,
+    action: str,
+    campaign_id: int | None,
+    entity: str,
+    entity_id: str,
+    before: object,
+    after: object,
+    key: str | None,
+) -> str:
+    """SHA-256 over an event's canonical content and the hash before it.
+
+    The id is left out: it is known only after the insert, and the link to the previous hash
+    already fixes each event's place. JSON goes through a round trip first, so what the
+    database gives back (lists for tuples, string keys) hashes the same as what was written.
+    Here, not in the service, because the migration that chains existing rows uses it too.
+    """
+    content = {
+        "prev_hash": prev_hash,
+        "at": _utc_text(at),
+        "actor_id": actor_id,
+        "substitute_id": substitute_id,
+        "action": action,
+        "campaign_id": campaign_id,
+        "entity": entity,
+        "entity_id": entity_id,
+        "before": json.loads(json.dumps(before)),
+        "after": json.loads(json.dumps(after)),
+        "key": key,
+    }
+    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()

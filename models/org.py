@@ -14,7 +14,8 @@ CODE_PATTERN = r"^[A-Za-z0-9_.-]+$"
 class Role(StrEnum):
     UNIT_OFFICER = "unit_officer"  # submits for one unit
     CLUSTER_LEADER = "cluster_leader"  # acts for the cluster while their unit leads it
-    DIRECTORATE = "directorate"  # Ban Giám đốc / Hội đồng Thi đua - Khen thưởng
+    DIRECTORATE = "directorate"  # Ban Giám đốc
+    COUNCIL = "council"  # Hội đồng Thi đua - Khen thưởng: decides on nominations
     ADMIN = "admin"
 
 
@@ -22,6 +23,7 @@ ROLE_LABELS: dict[Role, str] = {
     Role.UNIT_OFFICER: "Cán bộ đơn vị",
     Role.CLUSTER_LEADER: "Chỉ huy đơn vị Cụm trưởng",
     Role.DIRECTORATE: "Ban Giám đốc",
+    Role.COUNCIL: "Hội đồng Thi đua - Khen thưởng",
     Role.ADMIN: "Quản trị hệ thống",
 }
 

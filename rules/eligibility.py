@@ -13,16 +13,18 @@ def _prerequisite_reasons(
     title: str,
     year: int,
     history: Mapping[str, Mapping[int, Collection[str]]],
+    pending: Mapping[str, Mapping[int, Collection[str]]],
 ) -> tuple[bool, list[str]]:
     eligible = True
     reasons: list[str] = []
     past = history.get(unit) or {}
+    waiting = pending.get(unit) or {}
     for p in rules.prerequisites:
         if p.title != title:
             continue
         years = list(range(year - p.years, year))
         span = f"{p.years} năm liền trước ({', '.join(map(str, years))})"
-        if not past:
+        if not past and not waiting:
             # A unit new to the system is not refused for our lack of records; the note tells
             # the reviewer to check the paper records.
             reasons.append(
@@ -31,6 +33,14 @@ def _prerequisite_reasons(
             )
             continue
         missing = [y for y in years if p.requires not in past.get(y, ())]
+        # A title still before the council is taken on trust, and said to be.
+        undecided = [y for y in missing if p.requires in waiting.get(y, ())]
+        missing = [y for y in missing if y not in undecided]
+        if undecided:
+            reasons.append(
+                f"Tạm tính danh hiệu “{p.requires}” năm {', '.join(map(str, undecided))}: "
+                "đề nghị đang chờ Hội đồng Thi đua - Khen thưởng quyết định"
+            )
         if missing:
             eligible = False
             reasons.append(
@@ -48,11 +58,13 @@ def nominate(
     approved_titles: Mapping[str, str],
     acclaimed: str | None,
     history: Mapping[str, Mapping[int, Collection[str]]],
+    pending: Mapping[str, Mapping[int, Collection[str]]] | None = None,
 ) -> list[NominationCandidate]:
     """One candidate for the acclaimed unit (the flag) and one per approved title.
 
     Ineligible candidates are kept, with their reasons, so the dossier shows why a voted
-    title was not put forward.
+    title was not put forward. `history` holds the titles awarded in earlier years; `pending`
+    those nominated but not yet decided by the council, which count with a note.
     """
     by_unit = {r.unit: r for r in ranking}
     pairs: list[tuple[str, str, str]] = []  # (field, unit, title)
@@ -65,7 +77,7 @@ def nominate(
         ranked = by_unit.get(unit)
         if ranked is None:
             raise RuleViolation(field, "đơn vị không có trong bảng xếp hạng của cụm")
-        eligible, reasons = _prerequisite_reasons(rules, unit, title, year, history)
+        eligible, reasons = _prerequisite_reasons(rules, unit, title, year, history, pending or {})
         candidates.append(
             NominationCandidate(
                 unit=unit,

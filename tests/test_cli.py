@@ -136,7 +136,8 @@ def invoke(runner: CliRunner, *args: Any, secret: str | None = None) -> Result:
 
 
 def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Result:
-    """Run a command that must be refused: exit `code`, say why on stderr, write nothing."""
+    """Run a command that must be refused: exit `code`, say why on stderr, write nothing but,
+    for a refusal to act (4: not allowed, 5: wrong stage), the one audit event recording it."""
     before = counts()
     result = invoke(runner, *args)
     assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
@@ -145,6 +146,8 @@ def refused(runner: CliRunner, args: list[Any], code: int, *needles: str) -> Res
     for needle in needles:
         assert needle in message, message
     assert "Traceback" not in result.output
+    if code in (4, 5):
+        before["auditevent"] += 1
     assert counts() == before
     return result
 
@@ -175,7 +178,7 @@ def test_init_sample_is_idempotent(runner: CliRunner, database_url: str) -> None
     first = invoke(runner, "init", "--sample")
     assert first.exit_code == 0, first.output
     after_first = counts()
-    assert after_first["unit"] == 10 and after_first["actor"] == 22
+    assert after_first["unit"] == 10 and after_first["actor"] == 23
     second = invoke(runner, "init", "--sample")
     assert second.exit_code == 0, second.output
     assert counts() == after_first

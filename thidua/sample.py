@@ -47,6 +47,7 @@ HISTORY_2018: tuple[tuple[str, str], ...] = (
 )
 
 DIRECTORATE = ("bgd.phogiamdoc", "Phó Giám đốc CATP Hà Nội (Ban Giám đốc)")
+COUNCIL = ("hoidong.thuky", "Thư ký Hội đồng Thi đua - Khen thưởng CATP Hà Nội")
 ADMIN = ("quantri", "Quản trị hệ thống thi đua")
 MAIL_DOMAIN = "catp.hanoi.example"  # every sample person gets <username>@ this (RFC 2606)
 
@@ -115,13 +116,14 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
         unit = session.exec(select(Unit).where(Unit.code == code)).one()
         get_or_add(TitleHistory, {"unit_id": unit.id, "year": 2018, "title": title})
     get_or_add(Actor, {"username": DIRECTORATE[0]}, full_name=DIRECTORATE[1], role=Role.DIRECTORATE)
+    get_or_add(Actor, {"username": COUNCIL[0]}, full_name=COUNCIL[1], role=Role.COUNCIL)
     get_or_add(Actor, {"username": ADMIN[0]}, full_name=ADMIN[1], role=Role.ADMIN)
     usernames = [u for code, _ in UNITS for u in (officer_username(code), commander_username(code))]
-    for username in [*usernames, DIRECTORATE[0], ADMIN[0]]:
+    for username in [*usernames, DIRECTORATE[0], COUNCIL[0], ADMIN[0]]:
         actor = session.exec(select(Actor).where(Actor.username == username)).one()
         get_or_add(
             Channel,
             {"actor_id": actor.id, "kind": ChannelKind.EMAIL},
             address=f"{username}@{MAIL_DOMAIN}",
         )
-    return SampleSummary(units=len(UNITS), actors=actors + 2, created=created)
+    return SampleSummary(units=len(UNITS), actors=actors + 3, created=created)

@@ -38,7 +38,7 @@ from simulation.synthetic import drive_in_process, load_synthetic
 from thidua.db import create_schema, session_scope
 from thidua.errors import Conflict, ThiduaError
 from thidua.sample import ADMIN, DIRECTORATE, MOVEMENT, commander_username, officer_username
-from thidua.services import decisions, submissions
+from thidua.services import audit_log, decisions, submissions
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
 from thidua.services.inputs import SelfAssessmentInput
@@ -347,6 +347,10 @@ def test_fifty_concurrent_actions_leave_consistent_records(database: str) -> Non
     for u in members[selfa][:2]:
         assert by_label[f"E self {u}"]["ok"] >= 1
         assert set(by_label[f"E self {u}"]) <= {"ok", "Conflict"}
+    # Fifty processes appended at once, and the audit log is still one unbroken chain.
+    with session_scope() as s:
+        chain = audit_log.verify(s)
+    assert chain.ok, chain.problem
 
 
 def count_decisions(stage_run_id: int, kind: DecisionKind) -> int:

@@ -25,6 +25,7 @@ from yaml.composer import ComposerError
 from models import Actor
 from thidua.errors import InvalidInput, ThiduaError, from_validation
 from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
+from thidua.services.audit import claimed_username, proven_actor_id
 from thidua.services.auth import authenticate
 from thidua.services.delegation import acting_for
 from thidua.settings import get_settings
@@ -284,9 +285,12 @@ def authenticated(session: Session, username: str) -> Actor:
         secret = typer.prompt(
             f"Mã bí mật của {username}", hide_input=True, default="", show_default=False
         )
+    claimed_username.set(username)
     actor = authenticate(session, username, secret)
     principal = on_behalf_of.get()
-    return acting_for(session, actor, principal) if principal else actor
+    acting = acting_for(session, actor, principal) if principal else actor
+    proven_actor_id.set(acting.id)
+    return acting
 
 
 # Set by the global option --thay-cho: the person the authenticated substitute acts for.

@@ -13,10 +13,24 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import act, bench, db, deploy, doctor, ops, people, read, setup, votes
+from thidua.cli import (
+    act,
+    audit,
+    bench,
+    council,
+    db,
+    deploy,
+    doctor,
+    ops,
+    people,
+    read,
+    setup,
+    votes,
+)
 from thidua.cli.io import invalid_from, on_behalf_of, print_error
-from thidua.errors import InvalidInput, ThiduaError
+from thidua.errors import Forbidden, InvalidInput, ThiduaError, WrongStage
 from thidua.limits import NAME, check_text
+from thidua.services.audit import acting_substitute, claimed_username, proven_actor_id
 
 
 def _database_hint() -> str:
@@ -38,13 +52,21 @@ class _Group(TyperGroup):
         ctx.meta["json"] = (
             "--json" in args[: args.index("--")] if "--" in args else "--json" in args
         )
+        ctx.meta["thidua.argv"] = list(args)
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
         as_json = bool(ctx.meta.get("json"))
+        # One process may run several commands (tests): no one's identity carries over.
+        claimed_username.set(None)
+        proven_actor_id.set(None)
+        acting_substitute.set(None)
         try:
             return super().invoke(ctx)
         except ThiduaError as exc:
+            if isinstance(exc, Forbidden | WrongStage):
+                # After the command's rollback: the refusal alone is written.
+                audit.log_refusal(ctx.meta.get("thidua.argv", []), exc)
             print_error(exc, as_json=as_json)
             raise typer.Exit(exc.exit_code) from None
         except ValidationError as exc:
@@ -85,6 +107,8 @@ ops.register(app)
 deploy.register(app)
 doctor.register(app)
 bench.register(app)
+audit.register(app)
+council.register(app)
 
 
 @app.callback()

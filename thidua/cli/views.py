@@ -174,3 +174,14 @@ def _nominations(nominations: list[dict[str, Any]]) -> None:
     out.print(t)
     for line in notes:
         out.print(line, markup=False, highlight=False, soft_wrap=False)
+    _council(nominations)
+
+
+def _council(nominations: list[dict[str, Any]]) -> None:
+    # One line each rather than a column: a decision number and a reason need the width.
+    out.print("\nHội đồng Thi đua - Khen thưởng:", style="bold", markup=False, highlight=False)
+    for n in nominations:
+        line = f"  • {n['name']} — {n['title']}: {n.get('council_status') or '—'}"
+        if n.get("council_reason"):
+            line += f" ({n['council_reason']})"
+        out.print(line, markup=False, highlight=False, soft_wrap=False)

@@ -1,12 +1,21 @@
-"""Writing the audit log. Every command writes its event in the same transaction as its change."""
+"""Writing the audit log. Every command writes its event in the same transaction as its change.
+
+Events form a hash chain (models.audit.event_hash). Appenders take turns on the one-row chain
+head: on PostgreSQL by locking it (SELECT … FOR UPDATE, held to the commit, so the next
+appender reads the hash this one wrote); on SQLite every transaction already holds the write
+lock from BEGIN IMMEDIATE (thidua/db.py). Either way ids are handed out in chain order.
+"""
 
 from contextvars import ContextVar
 from typing import Any
 
+from sqlalchemy import insert, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from models import Actor, AuditEvent
+from models import Actor, AuditChainHead, AuditEvent, Campaign
+from models.audit import event_hash
 
 # Set while a substitute acts under a delegation (thidua.services.delegation.acting_for).
 acting_substitute: ContextVar[Actor | None] = ContextVar("acting_substitute", default=None)
@@ -42,16 +51,78 @@ def record(
         key=key,
     )
     if key is None:
-        session.add(event)
+        _append(session, event)
         return event
     # The caller's own rows are flushed first, outside the savepoint: an error of theirs must
     # fail the command, never be taken for a duplicate event and swallowed with it.
     session.flush()
     try:
         with session.begin_nested():
-            session.add(event)
-            session.flush()
+            _append(session, event)
     except IntegrityError:
         # A concurrent retry logged the same key first: that event stands for both.
         return None
     return event
+
+
+def _append(session: Session, event: AuditEvent) -> None:
+    """Link `event` to the chain's head and insert it; the head moves to it."""
+    prev = session.exec(
+        select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
+    ).first()
+    event.prev_hash = prev or ""
+    event.hash = event_hash(
+        prev_hash=event.prev_hash,
+        at=event.at,
+        actor_id=event.actor_id,
+        substitute_id=event.substitute_id,
+        action=event.action,
+        campaign_id=event.campaign_id,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        before=event.before,
+        after=event.after,
+        key=event.key,
+    )
+    session.add(event)
+    session.flush()
+    values = {"last_event_id": event.id, "last_hash": event.hash}
+    if prev is None:
+        # Only a database whose migration found no head (never after 0003): the first
+        # appender makes it, and a racing one fails on the primary key and retries the command.
+        session.execute(insert(AuditChainHead).values(id=1, **values))
+    else:
+        session.execute(update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(**values))
+
+
+# Who a command said it was (set before the secret is checked) and who it proved to be: a
+# refusal is logged under the proven actor, or with the claimed name only.
+claimed_username: ContextVar[str | None] = ContextVar("claimed_username", default=None)
+proven_actor_id: ContextVar[int | None] = ContextVar("proven_actor_id", default=None)
+
+
+def record_refusal(
+    engine: Engine, *, command: str, reason: str, campaign_id: int | None = None
+) -> None:
+    """Log a refused attempt in its own short transaction: the command's own transaction was
+    rolled back, so that nothing it meant to write is kept — only this."""
+    with Session(engine) as session:
+        if campaign_id is not None and session.get(Campaign, campaign_id) is None:
+            campaign_id = None  # an unknown campaign stays in the command line, not as a link
+        actor_id = proven_actor_id.get()
+        substitute = acting_substitute.get() if actor_id is not None else None
+        event = AuditEvent(
+            actor_id=actor_id,
+            substitute_id=substitute.id if substitute else None,
+            action="access.refused",
+            campaign_id=campaign_id,
+            entity="command",
+            entity_id=command[:500],
+            after={
+                "claimed_username": claimed_username.get(),
+                "authenticated": actor_id is not None,
+                "reason": reason,
+            },
+        )
+        _append(session, event)
+        session.commit()

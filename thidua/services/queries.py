@@ -24,6 +24,7 @@ from models import (
 )
 from rules.stages import Stage
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
+from thidua.services.council import latest_decisions, nomination_status
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -266,6 +267,7 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
         .where(Nomination.campaign_id == campaign_id)
         .order_by(col(Nomination.id))
     ).all()
+    council_decisions = latest_decisions(session, [n.id for n, _ in nominations if n.id])
     documents = session.exec(
         select(Document.key).where(Document.campaign_id == campaign_id).order_by(col(Document.id))
     ).all()
@@ -295,6 +297,7 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
                 "eligible": n.eligible,
                 "status": n.status.value,
                 "reasons": n.reasons,
+                **nomination_status(n, council_decisions.get(n.id or 0)),
             }
             for n, u in nominations
         ],

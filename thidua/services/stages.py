@@ -30,7 +30,7 @@ from rules.eligibility import nominate
 from rules.scoring import consolidate, rank_units
 from rules.stages import Stage
 from thidua.errors import WrongStage
-from thidua.services import audit, votes
+from thidua.services import audit, council, votes
 from thidua.services import documents as docs
 from thidua.services.context import (
     CampaignView,
@@ -259,21 +259,15 @@ def _close_nomination(
     ranking = ranking_of(session, view.id)
     assert outcome is not None and ranking is not None
     ids = {u.code: u.id for u in view.members}
-    history: dict[str, dict[int, set[str]]] = {}
-    for row in session.exec(
-        select(TitleHistory).where(
-            col(TitleHistory.unit_id).in_(list(ids.values())), TitleHistory.year < view.year
-        )
-    ).all():
-        code = next(c for c, i in ids.items() if i == row.unit_id)
-        history.setdefault(code, {}).setdefault(row.year, set()).add(row.title)
+    past = council.past_titles(session, ids, view.year)
     candidates = nominate(
         view.rules,
         year=view.year,
         ranking=ranking,
         approved_titles=outcome["titles"],
         acclaimed=outcome.get("flag", outcome["acclaimed"]),
-        history=history,
+        history=past.held,
+        pending=past.pending,
     )
     for c in candidates:
         exists = session.exec(

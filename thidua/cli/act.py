@@ -19,7 +19,13 @@ from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, invalid_from, load_data, load_model, note, out
-from thidua.cli.options import bounded_id, bounded_name, bounded_reason
+from thidua.cli.options import (
+    ReturnCommentOpt,
+    ReturnUnitOpt,
+    bounded_id,
+    bounded_name,
+    bounded_reason,
+)
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.limits import NAME, TITLE, check_text
@@ -165,18 +171,8 @@ def _check_ballot_names(ballot: BallotContent) -> None:
 def return_cmd(
     campaign: CampaignOpt,
     actor: ActorOpt,
-    unit: Annotated[
-        str,
-        typer.Option(
-            "--unit", help="Mã đơn vị có bản tự chấm bị trả lại.", callback=bounded_name("unit")
-        ),
-    ],
-    comment: Annotated[
-        str,
-        typer.Option(
-            "--comment", help="Lý do trả lại để đơn vị sửa.", callback=bounded_reason("comment")
-        ),
-    ],
+    unit: ReturnUnitOpt,
+    comment: ReturnCommentOpt,
 ) -> None:
     """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa (return for revision)."""
     with session_scope() as session:

@@ -9,7 +9,13 @@ from typing import Annotated
 import typer
 
 from thidua.cli.io import authenticated, done, local_time, note, out, table
-from thidua.cli.options import bounded_id, bounded_name, bounded_reason
+from thidua.cli.options import (
+    ReturnCommentOpt,
+    ReturnUnitOpt,
+    bounded_id,
+    bounded_name,
+    bounded_reason,
+)
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.links import ui_url
@@ -121,18 +127,8 @@ def confirm(ctx: typer.Context) -> None:
 @code_app.command("return-unit")
 def return_unit(
     ctx: typer.Context,
-    unit: Annotated[
-        str,
-        typer.Option(
-            "--unit", help="Mã đơn vị có bản tự chấm bị trả lại.", callback=bounded_name("unit")
-        ),
-    ],
-    comment: Annotated[
-        str,
-        typer.Option(
-            "--comment", help="Lý do trả lại để đơn vị sửa.", callback=bounded_reason("comment")
-        ),
-    ],
+    unit: ReturnUnitOpt,
+    comment: ReturnCommentOpt,
 ) -> None:
     """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa."""
     _issue(ctx, FormDecision(action="return-unit", unit=unit, reason=comment))

@@ -5,7 +5,9 @@ range errors would be a framed English usage message instead.
 """
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+import typer
 
 from thidua.limits import NAME, REASON, check_id, check_text, check_year
 
@@ -38,3 +40,19 @@ def bounded_name(field: str, max_length: int = NAME) -> Callable[..., object]:
 
 def bounded_reason(field: str) -> Callable[..., object]:
     return _each(lambda v: check_text(field, v, max_length=REASON, multiline=True))
+
+
+# What a cluster leader names to return a self-assessment: `thidua return` and `thidua code
+# return-unit` take the same options.
+ReturnUnitOpt = Annotated[
+    str,
+    typer.Option(
+        "--unit", help="Mã đơn vị có bản tự chấm bị trả lại.", callback=bounded_name("unit")
+    ),
+]
+ReturnCommentOpt = Annotated[
+    str,
+    typer.Option(
+        "--comment", help="Lý do trả lại để đơn vị sửa.", callback=bounded_reason("comment")
+    ),
+]

@@ -4,7 +4,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Document
 from notifications.status import undelivered
@@ -164,8 +164,14 @@ def report(
     with session_scope() as session:
         if document is not None:
             load_campaign(session, campaign)
+            # A key without its format ("bao-cao-PHC") means the Markdown one.
             doc = session.exec(
-                select(Document).where(Document.campaign_id == campaign, Document.key == document)
+                select(Document)
+                .where(
+                    Document.campaign_id == campaign,
+                    col(Document.key).in_([document, f"{document}.md"]),
+                )
+                .order_by(col(Document.key) != document)
             ).first()
             if doc is None:
                 raise NotFound(f"Đợt bình xét #{campaign} không có tài liệu '{document}'")

@@ -269,7 +269,9 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     ).all()
     council_decisions = latest_decisions(session, [n.id for n, _ in nominations if n.id])
     documents = session.exec(
-        select(Document.key).where(Document.campaign_id == campaign_id).order_by(col(Document.id))
+        select(Document.key)
+        .where(Document.campaign_id == campaign_id, Document.fmt != "json")  # contexts: for Word
+        .order_by(col(Document.id))
     ).all()
     returns = session.exec(
         select(AuditEvent).where(

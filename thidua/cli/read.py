@@ -1,6 +1,7 @@
 """Reading: `thidua status`, `thidua pending`, `thidua report` (each with --json)."""
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -154,8 +155,40 @@ def report(
     retally: Annotated[
         bool, typer.Option("--retally", help="Kiểm phiếu lại từ các phiếu đã lưu và so sánh.")
     ] = False,
+    docx: Annotated[
+        bool,
+        typer.Option(
+            "--docx",
+            help="Tài liệu ra tệp Word theo thể thức Nghị định 30/2020/NĐ-CP (cần --out).",
+            rich_help_panel="Xuất tệp",
+        ),
+    ] = False,
+    all_docs: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Với --docx: mọi tài liệu, vào thư mục --out.", rich_help_panel="Xuất tệp"
+        ),
+    ] = False,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Tệp .docx, hoặc thư mục (với --all).", rich_help_panel="Xuất tệp"
+        ),
+    ] = None,
 ) -> None:
     """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
+    if docx or all_docs or out_path:
+        from thidua.cli import exports
+
+        exports.check_options(
+            document=document, docx=docx, all_docs=all_docs, out=out_path, xlsx=None,
+            csv_dir=None,
+        )  # fmt: skip
+        assert out_path is not None
+        exports.export_word(
+            campaign, document=document, all_docs=all_docs, out=out_path, as_json=as_json
+        )
+        return
     if retally:
         from thidua.cli.votes import print_retally
 

@@ -74,3 +74,27 @@ def export_word(
     for path in targets.values():
         done(f"Đã ghi {path}")
 
+
+def export_tables(campaign: int, *, xlsx: Path | None, csv_dir: Path | None, as_json: bool) -> None:
+    from documents.tables import csv_files, workbook
+    from thidua.services.context import load_campaign
+    from thidua.services.result_tables import result_sheets
+
+    with session_scope() as session:
+        sheets = result_sheets(session, campaign)
+        name = load_campaign(session, campaign).run_name
+    written: list[Path] = []
+    if csv_dir is not None:
+        if csv_dir.exists() and not csv_dir.is_dir():
+            raise InvalidInput("csv", f"'{csv_dir}' không phải thư mục")
+        for file_name, data in csv_files(sheets).items():
+            write_atomic(csv_dir / file_name, data)
+            written.append(csv_dir / file_name)
+    if xlsx is not None:
+        write_atomic(xlsx, workbook(sheets, title=f"Kết quả bình xét {name}"))
+        written.append(xlsx)
+    if as_json:
+        print_json({"written": [str(p) for p in written]})
+        return
+    for path in written:
+        done(f"Đã ghi {path}")

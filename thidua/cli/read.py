@@ -175,19 +175,34 @@ def report(
             "--out", help="Tệp .docx, hoặc thư mục (với --all).", rich_help_panel="Xuất tệp"
         ),
     ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Kết quả ra tệp Excel (.xlsx).", rich_help_panel="Xuất tệp"),
+    ] = None,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Kết quả ra các tệp CSV (UTF-8 có BOM) trong thư mục.",
+            rich_help_panel="Xuất tệp",
+        ),
+    ] = None,
 ) -> None:
     """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
-    if docx or all_docs or out_path:
+    if docx or all_docs or out_path or xlsx or csv_dir:
         from thidua.cli import exports
 
         exports.check_options(
-            document=document, docx=docx, all_docs=all_docs, out=out_path, xlsx=None,
-            csv_dir=None,
+            document=document, docx=docx, all_docs=all_docs, out=out_path, xlsx=xlsx,
+            csv_dir=csv_dir,
         )  # fmt: skip
-        assert out_path is not None
-        exports.export_word(
-            campaign, document=document, all_docs=all_docs, out=out_path, as_json=as_json
-        )
+        if docx:
+            assert out_path is not None
+            exports.export_word(
+                campaign, document=document, all_docs=all_docs, out=out_path, as_json=as_json
+            )
+        else:
+            exports.export_tables(campaign, xlsx=xlsx, csv_dir=csv_dir, as_json=as_json)
         return
     if retally:
         from thidua.cli.votes import print_retally

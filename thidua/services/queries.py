@@ -25,6 +25,7 @@ from models import (
 from rules.stages import Stage
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
+from thidua.services.history import history
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -304,5 +305,6 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
             for n, u in nominations
         ],
         "documents": list(documents),
+        "history": history(session, campaign_id, names),
         "flow_run_id": str(view.campaign.flow_run_id) if view.campaign.flow_run_id else None,
     }

@@ -39,7 +39,7 @@ def builder(name: str) -> Callable[[Callable[[], DocumentObject]], Callable[[], 
 
 
 NUMBER = "{{ h.so(symbol) }}"
-SHARES = [1, 5, 5, 2, 2, 4]  # the memo's tables
+SHARES = [3, 10, 10, 5, 4, 8]  # the memo's tables
 KY_TEN = ("i", "{{ c.KY_TEN }}")
 KY_TEN_DONG_DAU = ("i", "{{ c.KY_TEN_DONG_DAU }}")
 
@@ -80,7 +80,7 @@ def minutes() -> DocumentObject:
         ["STT", "Đơn vị", "Tình trạng"],
         ["{{ loop.index }}", "{{ u.name }}", "{{ b.tinh_trang(u) }}"],
         "u in members",
-        [1, 6, 5],
+        [2, 10, 8],
     )
     heading(doc, "II. Điều kiện tiến hành bỏ phiếu")
     para(doc, "{{ b.so_phieu() }}")
@@ -111,7 +111,7 @@ def minutes() -> DocumentObject:
             "{{ b.danh_hieu(r) }}",
         ],
         "r in ranking",
-        [2, 6, 3, 3, 3, 3, 5],
+        [3, 7, 3, 3, 3, 3, 5],
     )
     tag(doc, "{%p if gap_flagged %}")
     para(
@@ -317,7 +317,7 @@ def decision() -> DocumentObject:
             "{{ t.rank }}",
         ],
         "t in titles",
-        [1, 6, 5, 3, 2],
+        [2, 10, 8, 4, 3],
     )
     para(doc, "3. {{ q.cum_truong() }}")
     tag(doc, "{%p if amendments %}")

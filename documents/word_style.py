@@ -22,6 +22,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import Table, _Cell
@@ -164,6 +165,8 @@ def signatures(
     """The foot: two borderless columns of (style, text); style b(old), i(talic), s(mall), g(ap)."""
     t = doc.add_table(rows=1, cols=2)
     widths(t, [TEXT_MM * 0.45, TEXT_MM * 0.55])
+    # One piece: the names never go to the next page without the positions above them.
+    t.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     for i, column in enumerate((left, right)):
         cell = _cell(t, 0, i)
         for style, text in column:

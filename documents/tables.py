@@ -22,7 +22,7 @@ class Table(Protocol):
     @property
     def headers(self) -> tuple[str, ...]: ...
     @property
-    def rows(self) -> list[tuple[object, ...]]: ...
+    def rows(self) -> Sequence[tuple[object, ...]]: ...
 
 
 def _text(value: object) -> str:
@@ -47,12 +47,12 @@ def csv_files(tables: Sequence[Table]) -> dict[str, bytes]:
 
 def workbook(tables: Sequence[Table], *, title: str) -> bytes:
     """One sheet per table: a bold, frozen header row, filters, numbers as numbers."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook  # type: ignore[import-untyped]
+    from openpyxl.styles import Alignment, Font  # type: ignore[import-untyped]
+    from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     wb.properties.title = title
     for t in tables:
         ws = wb.create_sheet(t.title[:MAX_SHEET_NAME])

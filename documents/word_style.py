@@ -53,13 +53,13 @@ def _new() -> DocumentObject:
     section.left_margin = Mm(MARGINS_MM["left"])
     section.right_margin = Mm(MARGINS_MM["right"])
     normal = doc.styles["Normal"]
-    normal.font.name = FONT  # type: ignore[attr-defined]
-    normal.font.size = Pt(BODY_PT)  # type: ignore[attr-defined]
+    normal.font.name = FONT
+    normal.font.size = Pt(BODY_PT)
     # Word takes Vietnamese letters from the East Asian and complex-script slots too.
     fonts = normal.element.get_or_add_rPr().get_or_add_rFonts()
     for slot in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
         fonts.set(qn(slot), FONT)
-    fmt = normal.paragraph_format  # type: ignore[attr-defined]
+    fmt = normal.paragraph_format
     fmt.space_before, fmt.space_after, fmt.line_spacing = Pt(0), Pt(6), 1.1
     return doc
 
@@ -76,7 +76,7 @@ def para(
     after: int | None = None,
 ) -> Paragraph:
     p = where.add_paragraph()
-    p.alignment = align  # type: ignore[assignment]
+    p.alignment = align
     if after is not None:
         p.paragraph_format.space_after = Pt(after)
     lead, _, rest = text.partition("**") if text.startswith("**") else ("", "", text)

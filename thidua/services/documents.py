@@ -135,7 +135,7 @@ def minutes_context(
     absent: list[str],
     written: list[str] = [],  # noqa: B006 - read only
 ) -> MinutesContext:
-    sa = closed_result(session, view.id, Stage.SELF_ASSESSMENT)
+    sa = closed_result(session, view.id, Stage.SELF_ASSESSMENT) or {"missing": []}
     chair, secretary, place = meeting.people(session, view, run)
     return MinutesContext(
         body=view.cluster.body,

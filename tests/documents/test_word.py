@@ -152,12 +152,14 @@ def test_one_document_and_refusals(finished: int, tmp_path: Path) -> None:
     for args, code, needle in [
         (["--document", "to-trinh", "--docx"], 2, "out"),
         (["--all", "--out", tmp_path / "x"], 2, "all"),
+        (["--document", "to-trinh", "--xlsx", tmp_path / "x.xlsx"], 2, "document"),
         (["--document", "khong-co", "--docx", "--out", tmp_path / "k.docx"], 3, "khong-co"),
     ]:
         result = cli("report", "--campaign", finished, *args)
         assert result.exit_code == code, result.output
         assert needle in result.output
     assert not (tmp_path / "k.docx").exists() and not (tmp_path / "x").exists()
+    assert not (tmp_path / "x.xlsx").exists()
 
 
 @pytest.mark.skipif(

@@ -50,6 +50,8 @@ def check_options(
         )
     if docx and (xlsx is not None or csv_dir is not None):
         raise InvalidInput("docx", "xuất bản Word và bảng kết quả bằng hai lệnh riêng")
+    if document is not None and not docx:
+        raise InvalidInput("document", "--xlsx/--csv ghi kết quả cả đợt, không theo tài liệu")
 
 
 def export_word(

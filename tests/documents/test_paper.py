@@ -97,3 +97,21 @@ def test_meeting_only_when_confirming_the_vote(campaign_at_start: int) -> None:
     )
     assert result.exit_code == 2, result.output
     assert "secretary" in result.output and "bỏ phiếu" in result.output
+
+
+def test_meeting_cannot_change_once_the_vote_is_confirmed(campaign_at_start: int) -> None:
+    from rules.stages import Stage
+    from simulation.participants import Script, act
+    from simulation.synthetic import drive_in_process
+
+    cid = campaign_at_start
+    script = Script(late_unit=None, returned_unit=None)
+    drive_in_process(cid, script, until=Stage.VOTE)
+    with session_scope() as s:
+        act(s, cid, script)
+    confirm = ["confirm", "--campaign", cid, "--actor", "chihuy.ptm"]
+    ok(*confirm, "--secretary", SECRETARY)
+    ok(*confirm, "--secretary", SECRETARY)  # the same again: nothing to change
+    again = cli(*confirm, "--secretary", "Người khác")
+    assert again.exit_code == 6, again.output
+    assert "đã được xác nhận" in again.output

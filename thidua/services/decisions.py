@@ -11,7 +11,7 @@ from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_role
 from thidua.services.context import load_campaign, require_open_stage
-from thidua.services.meeting import check_meeting
+from thidua.services.meeting import check_meeting, recorded
 from thidua.services.progress import progress
 
 CONFIRMABLE = (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE)
@@ -52,6 +52,11 @@ def confirm_stage(
     if not (run.escalated_at is not None and actor.role == Role.DIRECTORATE):
         require_cluster_leader(actor, view, f"xác nhận giai đoạn '{stage.label}'")
     if run.confirmed_by is not None:
+        if meeting and meeting != recorded(session, run):
+            # The minutes may already be written: a later change would not reach them.
+            raise Conflict(
+                f"Giai đoạn '{stage.label}' đã được xác nhận; thông tin cuộc họp không đổi được"
+            )
         return run
     state = progress(session, view, run)
     # Past its due time a stage may be closed with what it received; before it, only when full.

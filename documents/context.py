@@ -34,6 +34,16 @@ class UnitRef(_Frozen):
     name: str
 
 
+class Person(_Frozen):
+    """Someone who signs or takes part: their name and position ("Chỉ huy Phòng Tham mưu").
+
+    An empty name leaves a dotted line on the paper, to be written in by hand.
+    """
+
+    name: str = ""
+    position: str = ""
+
+
 class MinutesContext(_Frozen):
     """Biên bản họp bình xét thi đua: the conference and the secret ballot of a cluster.
 
@@ -47,8 +57,12 @@ class MinutesContext(_Frozen):
     year: int  # the year being assessed; elections are for year + 1
     movement: str  # "Vì an ninh Tổ quốc"
     held_at: dt.datetime
-    place: str
-    chair: str  # name of the leading unit (Cụm trưởng) that chairs the conference
+    locality: str  # place of the date line: "Hà Nội"
+    place: str  # where the meeting was held
+    symbol: str  # ký hiệu after the number: "BB-CTD4" (the number is given when it is filed)
+    leader: str  # name of the leading unit (Cụm trưởng) that hosts the conference
+    chair: Person  # chủ trì: the cluster leader's commander unless the meeting named another
+    secretary: Person  # thư ký
     members: tuple[UnitRef, ...]
     voted: tuple[UnitRef, ...]
     absent: tuple[UnitRef, ...]
@@ -98,7 +112,9 @@ class MemoContext(_Frozen):
     movement: str
     locality: str  # place of the date line: "Hà Nội"
     date: dt.date
+    symbol: str  # "TTr-CTD4"
     leader: str  # name of the leading unit (Cụm trưởng) that signs
+    signer: Person  # who signs for the leading unit
     nominations: tuple[NominationCandidate, ...]
     names: dict[str, str]  # unit code → name
     directorate_decision: str  # "Phê duyệt" / "Phê duyệt có điều chỉnh: …"
@@ -121,7 +137,11 @@ class CriterionLine(_Frozen):
 
 
 class AchievementContext(_Frozen):
-    """Báo cáo thành tích: one nominated unit's report, signed by its head."""
+    """Báo cáo thành tích: one nominated unit's report, signed by its head.
+
+    One report per unit, with every title the unit is put forward for (a flag and a title
+    are two nominations but one unit, one set of achievements, one report).
+    """
 
     body: str  # the parent body, printed above the unit: "Công an thành phố Hà Nội"
     unit: UnitRef
@@ -130,7 +150,8 @@ class AchievementContext(_Frozen):
     movement: str
     locality: str  # place of the date line: "Hà Nội"
     date: dt.date
-    title: str  # the title or flag the unit is nominated for
+    titles: tuple[str, ...]  # the titles and flags the unit is nominated for
+    head: Person  # thủ trưởng đơn vị, who signs
     score: RankedUnit
     achievements: str  # thành tích đạt được; one paragraph per line
     shortcomings: str  # tồn tại, hạn chế; one paragraph per line
@@ -140,4 +161,45 @@ class AchievementContext(_Frozen):
     def _same_unit(self) -> "AchievementContext":
         if self.score.unit != self.unit.code:
             raise ValueError(f"điểm của {self.score.unit} không phải của {self.unit.code}")
+        if not self.titles:
+            raise ValueError(f"{self.unit.name} không được đề nghị danh hiệu nào")
         return self
+
+
+class AwardedTitle(_Frozen):
+    """One line of the decision: a unit and the title it is recognised for."""
+
+    unit: UnitRef
+    title: str
+    score: Decimal
+    rank: int
+
+
+class DecisionContext(_Frozen):
+    """Quyết định of the directorate approving a cluster's results (stage 4).
+
+    Issued by the body (`body`, under its parent `parent_body`), signed by the directorate
+    member who decided; lists the acclaimed unit, the titles, next year's leader and deputy.
+    """
+
+    parent_body: str  # "Bộ Công an"; "" when the body has none above it
+    body: str  # "Công an thành phố Hà Nội"
+    cluster_name: str
+    year: int
+    movement: str
+    locality: str
+    date: dt.date
+    symbol: str  # "QĐ-CAHN"
+    head_title: str  # the head of the body, who decides: "Giám đốc"
+    proposer: str  # name of the leading unit (Cụm trưởng) whose memo and minutes are approved
+    decision: str  # "approve" | "amend"
+    reason: str  # the directorate's reason ("" for a plain approval)
+    amendments: tuple[str, ...]  # "Phòng Hậu cần: không đề nghị danh hiệu"
+    acclaimed: UnitRef | None  # the leading unit (suy tôn dẫn đầu)
+    flag: UnitRef | None  # the unit put forward for the flag
+    flag_title: str | None  # the flag it is put forward for
+    leader_next: UnitRef | None  # Cụm trưởng năm year + 1
+    deputy_next: UnitRef | None  # Cụm phó năm year + 1
+    titles: tuple[AwardedTitle, ...]  # best first
+    signer: Person  # the directorate member who decided
+    signer_on_behalf: str  # "KT. GIÁM ĐỐC" ("" when the head signs in their own name)

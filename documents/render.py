@@ -10,7 +10,7 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 
-from documents.context import AchievementContext, MemoContext, MinutesContext
+from documents.context import AchievementContext, DecisionContext, MemoContext, MinutesContext
 from thidua.templating import render
 
 Format = Literal["md", "html"]
@@ -19,8 +19,9 @@ FORMATS: tuple[Format, ...] = get_args(Format)
 MINUTES = "bien_ban"  # biên bản họp bình xét thi đua
 MEMO = "to_trinh"  # tờ trình đề nghị khen thưởng
 ACHIEVEMENT_REPORT = "bao_cao_thanh_tich"  # báo cáo thành tích
+DECISION = "quyet_dinh"  # quyết định of the directorate on the cluster's results
 
-DOCUMENTS: tuple[str, ...] = (MINUTES, MEMO, ACHIEVEMENT_REPORT)
+DOCUMENTS: tuple[str, ...] = (MINUTES, MEMO, ACHIEVEMENT_REPORT, DECISION)
 
 # Every document template (partials and layout excluded), one per document and format.
 TEMPLATES: list[str] = [f"{doc}.{fmt}.j2" for doc in DOCUMENTS for fmt in FORMATS]
@@ -52,3 +53,8 @@ def render_memo(ctx: MemoContext, fmt: Format) -> str:
 def render_achievement_report(ctx: AchievementContext, fmt: Format) -> str:
     """Báo cáo thành tích of one nominated unit."""
     return _render(ACHIEVEMENT_REPORT, ctx, fmt)
+
+
+def render_decision(ctx: DecisionContext, fmt: Format) -> str:
+    """Quyết định of the directorate: titles, the acclaimed unit, next year's leader and deputy."""
+    return _render(DECISION, ctx, fmt)

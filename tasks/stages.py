@@ -125,7 +125,9 @@ def close_approval(campaign_id: int, stage_run_id: int, verdict: Verdict) -> Ste
     else:
         assert outcome is not None
         lines = [f"- {names[u]}: {t}" for u, t in sorted(outcome["titles"].items())]
-        text = "\n".join([f"Ban Giám đốc: **{outcome['decision']}**. {outcome['reason']}", *lines])
+        text = _document(campaign_id, "quyet_dinh") or "\n".join(
+            [f"Ban Giám đốc: **{outcome['decision']}**. {outcome['reason']}", *lines]
+        )
     artifacts.document(campaign_id, "phe-duyet", text, "Quyết định của Ban Giám đốc")
     return plan(campaign_id)
 

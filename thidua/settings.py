@@ -27,6 +27,19 @@ class Settings(BaseSettings):
     locality: str = Field(
         default="Hà Nội", description="Place printed on the date line of documents."
     )
+    # The body's own header on the directorate's decision (Nghị định 30/2020/NĐ-CP): the body
+    # itself is the cluster's (Cluster.body); what stands above it, its symbol and its head are
+    # the same for every cluster of one installation.
+    parent_body: str = Field(
+        default="Bộ Công an", description="The body above the issuing body ('' for none)."
+    )
+    body_symbol: str = Field(
+        default="CAHN", description="The issuing body's symbol in document numbers (QĐ-CAHN)."
+    )
+    head_title: str = Field(default="Giám đốc", description="Title of the body's head.")
+    deputy_head_title: str = Field(
+        default="Phó Giám đốc", description="Title of a directorate member signing for the head."
+    )
     prefect_port: int = Field(default=4200, ge=1024, le=65535)
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"

@@ -21,9 +21,12 @@ import documents
 import notifications
 from documents.context import (
     AchievementContext,
+    AwardedTitle,
     CriterionLine,
+    DecisionContext,
     MemoContext,
     MinutesContext,
+    Person,
     UnitRef,
 )
 from documents.render import TEMPLATES, render_achievement_report, render_memo, render_minutes
@@ -142,8 +145,12 @@ def minutes_context(names: dict[str, str] = UNITS, **update: Any) -> MinutesCont
         year=2019,
         movement="Vì an ninh Tổ quốc",
         held_at=dt.datetime(2019, 11, 14, 1, 30, tzinfo=dt.UTC),  # 08:30 in Hà Nội
+        locality="Hà Nội",
         place="Hội trường Công an thành phố Hà Nội, 87 Trần Hưng Đạo",
-        chair=names["tham-muu"],
+        symbol="BB-CTD4",
+        leader=names["tham-muu"],
+        chair=Person(name="Nguyễn Văn An", position="Trưởng phòng Tham mưu"),
+        secretary=Person(name="Trần Thị Bình"),
         members=members,
         voted=[u for u in members if u not in absent],
         absent=absent,
@@ -168,7 +175,9 @@ def memo_context(names: dict[str, str] = UNITS) -> MemoContext:
         movement="Vì an ninh Tổ quốc",
         locality="Hà Nội",
         date=dt.date(2019, 12, 5),
+        symbol="TTr-CTD4",
         leader=names["tham-muu"],
+        signer=Person(name="Nguyễn Văn An", position="Trưởng phòng"),
         nominations=[
             NominationCandidate(
                 unit="to-chuc-can-bo",
@@ -219,7 +228,8 @@ def achievement_context(names: dict[str, str] = UNITS) -> AchievementContext:
         movement="Vì an ninh Tổ quốc",
         locality="Hà Nội",
         date=dt.date(2019, 12, 2),
-        title="Cờ thi đua của Bộ Công an",
+        titles=("Cờ thi đua của Bộ Công an", QUYET_THANG),
+        head=Person(name="Lê Văn Cường", position="Thủ trưởng đơn vị"),
         score=score,
         achievements=(
             "Tham mưu kiện toàn tổ chức bộ máy theo Nghị định 01/2018/NĐ-CP.\n"
@@ -256,6 +266,36 @@ def achievement_context(names: dict[str, str] = UNITS) -> AchievementContext:
                 peer_mean=D("13.50"),
             ),
         ],
+    )
+
+
+def decision_context(names: dict[str, str] = UNITS) -> DecisionContext:
+    return DecisionContext(
+        parent_body="Bộ Công an",
+        body="Công an thành phố Hà Nội",
+        cluster_name="Cụm thi đua số 4",
+        year=2019,
+        movement="Vì an ninh Tổ quốc",
+        locality="Hà Nội",
+        date=dt.date(2019, 11, 28),
+        symbol="QĐ-CAHN",
+        head_title="Giám đốc",
+        proposer=names["tham-muu"],
+        decision="amend",
+        reason="Phòng Hậu cần vượt chỉ tiêu",
+        amendments=("Phòng Hậu cần: không đề nghị danh hiệu",),
+        acclaimed=ref("to-chuc-can-bo", names),
+        flag=ref("to-chuc-can-bo", names),
+        flag_title="Cờ thi đua của Bộ Công an",
+        leader_next=ref("to-chuc-can-bo", names),
+        deputy_next=ref("tai-chinh", names),
+        titles=tuple(
+            AwardedTitle(unit=ref(u, names), title=t, score=D(c), rank=i)
+            for i, (u, _, _, c, t) in enumerate(_SCORES[:4], 1)
+            if t
+        ),
+        signer=Person(name="Đinh Văn Đức", position="Phó Giám đốc"),
+        signer_on_behalf="KT. GIÁM ĐỐC",
     )
 
 
@@ -325,6 +365,10 @@ SAMPLES: dict[str, Any] = {
     "bao_cao_thanh_tich.md.j2": lambda: dict(achievement_context()),
     "bao_cao_thanh_tich.html.j2": lambda: dict(achievement_context()),
     "_cau_bao_cao_thanh_tich.html.j2": lambda: dict(achievement_context()),
+    "quyet_dinh.md.j2": lambda: dict(decision_context()),
+    "quyet_dinh.html.j2": lambda: dict(decision_context()),
+    "_cau_quyet_dinh.html.j2": lambda: dict(decision_context()),
+    "_cau_chung.html.j2": dict,
     "_chung.j2": dict,
     "_layout.html.j2": dict,
     # notifications/templates
@@ -339,7 +383,7 @@ SAMPLES.update(template_samples(_template_files()))
 def test_the_environment_sees_every_template_file() -> None:
     assert all_templates() == _template_files()
     assert set(TEMPLATES) <= set(all_templates())
-    assert len(TEMPLATES) == 6
+    assert len(TEMPLATES) == 8
 
 
 @pytest.mark.parametrize("name", _template_files())
@@ -514,7 +558,8 @@ def test_memo(fmt: Any) -> None:
         "Đơn vị dẫn đầu Cụm thi đua số 4",
         "Chưa có dữ liệu khen thưởng các năm trước",
         "Vượt chỉ tiêu 3 đơn vị Đơn vị Quyết thắng của Cụm",
-        "Tổng số: 3 đơn vị đủ điều kiện được đề nghị; 1 trường hợp không đủ điều kiện",
+        "Tổng số: 3 đơn vị đủ điều kiện được đề nghị, với 3 danh hiệu, hình thức khen thưởng; "
+        "1 trường hợp không đủ điều kiện",
         "Phê duyệt có điều chỉnh: không đề nghị Phòng Hậu cần",
         "Phòng Hậu cần: vượt chỉ tiêu, chuyển sang xét Đơn vị tiên tiến",
         "94,95",
@@ -535,7 +580,8 @@ def test_achievement_report(fmt: Any) -> None:
     out = render_achievement_report(achievement_context(), fmt)
     for text in [
         "BÁO CÁO THÀNH TÍCH",
-        "Đề nghị tặng “Cờ thi đua của Bộ Công an” năm 2019",
+        "Đề nghị tặng “Cờ thi đua của Bộ Công an” và “Đơn vị Quyết thắng” năm 2019",
+        "Lê Văn Cường",
         "Phòng Tổ chức cán bộ, đơn vị thành viên Cụm thi đua số 4",
         "Kết quả thực hiện chỉ tiêu",
         "Công tác chuyên môn",
@@ -574,7 +620,8 @@ def _evil_minutes() -> MinutesContext:
             "cluster_name": EVIL,
             "movement": EVIL,
             "place": EVIL,
-            "chair": EVIL,
+            "leader": EVIL,
+            "chair": Person(name=EVIL, position=EVIL),
             "lot_seed": EVIL,
             "closed_reason": EVIL,
             "ranking": tuple(r.model_copy(update={"proposed_title": EVIL}) for r in ctx.ranking),
@@ -616,7 +663,7 @@ def _evil_report() -> AchievementContext:
             "cluster_name": EVIL,
             "movement": EVIL,
             "locality": EVIL,
-            "title": EVIL,
+            "titles": (EVIL,),
             "achievements": EVIL,
             "shortcomings": EVIL,
             "score": ctx.score.model_copy(update={"gap_flagged": True}),

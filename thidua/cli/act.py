@@ -7,7 +7,7 @@ sweep moves the campaign later.
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 import typer
@@ -184,11 +184,47 @@ def return_cmd(
     done(f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa: {comment}")
 
 
-def confirm(campaign: CampaignOpt, actor: ActorOpt) -> None:
-    """Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage)."""
+def _meeting_opt(flag: str, text: str) -> Any:
+    return typer.Option(flag, help=text, rich_help_panel="Cuộc họp bỏ phiếu (giai đoạn 3)")
+
+
+def confirm(
+    campaign: CampaignOpt,
+    actor: ActorOpt,
+    chair: Annotated[
+        str, _meeting_opt("--chair", "Họ tên người chủ trì (mặc định: chỉ huy đơn vị Cụm trưởng).")
+    ] = "",
+    chair_position: Annotated[str, _meeting_opt("--chair-position", "Chức vụ người chủ trì.")] = "",
+    secretary: Annotated[
+        str, _meeting_opt("--secretary", "Họ tên thư ký (mặc định: cán bộ thi đua của Cụm trưởng).")
+    ] = "",
+    secretary_position: Annotated[
+        str, _meeting_opt("--secretary-position", "Chức vụ thư ký.")
+    ] = "",
+    place: Annotated[
+        str, _meeting_opt("--place", "Địa điểm họp (mặc định: trụ sở đơn vị Cụm trưởng).")
+    ] = "",
+) -> None:
+    """Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage).
+
+    Khi xác nhận kết quả bỏ phiếu, có thể ghi người chủ trì, thư ký và địa điểm cuộc họp: biên
+    bản in các thông tin này.
+    """
+    meeting = {
+        "chair": chair,
+        "chair_position": chair_position,
+        "secretary": secretary,
+        "secretary_position": secretary_position,
+        "place": place,
+    }
     with session_scope() as session:
         who = authenticated(session, actor)
-        run = decisions.confirm_stage(session, actor=who, campaign_id=campaign)
+        run = decisions.confirm_stage(
+            session,
+            actor=who,
+            campaign_id=campaign,
+            meeting={k: v for k, v in meeting.items() if v},
+        )
         view = load_campaign(session, campaign)
         label, name, flow_run_id = run.stage.label, view.run_name, view.campaign.flow_run_id
     done(f"Đã xác nhận giai đoạn '{label}' của {name}.")

@@ -1,10 +1,11 @@
 """Reading: `thidua status`, `thidua pending`, `thidua report` (each with --json)."""
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import select
+from sqlmodel import col, select
 
 from models import Document
 from notifications.status import undelivered
@@ -154,8 +155,55 @@ def report(
     retally: Annotated[
         bool, typer.Option("--retally", help="Kiểm phiếu lại từ các phiếu đã lưu và so sánh.")
     ] = False,
+    docx: Annotated[
+        bool,
+        typer.Option(
+            "--docx",
+            help="Tài liệu ra tệp Word theo thể thức Nghị định 30/2020/NĐ-CP (cần --out).",
+            rich_help_panel="Xuất tệp",
+        ),
+    ] = False,
+    all_docs: Annotated[
+        bool,
+        typer.Option(
+            "--all", help="Với --docx: mọi tài liệu, vào thư mục --out.", rich_help_panel="Xuất tệp"
+        ),
+    ] = False,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Tệp .docx, hoặc thư mục (với --all).", rich_help_panel="Xuất tệp"
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Kết quả ra tệp Excel (.xlsx).", rich_help_panel="Xuất tệp"),
+    ] = None,
+    csv_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            help="Kết quả ra các tệp CSV (UTF-8 có BOM) trong thư mục.",
+            rich_help_panel="Xuất tệp",
+        ),
+    ] = None,
 ) -> None:
     """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
+    if docx or all_docs or out_path or xlsx or csv_dir:
+        from thidua.cli import exports
+
+        exports.check_options(
+            document=document, docx=docx, all_docs=all_docs, out=out_path, xlsx=xlsx,
+            csv_dir=csv_dir,
+        )  # fmt: skip
+        if docx:
+            assert out_path is not None
+            exports.export_word(
+                campaign, document=document, all_docs=all_docs, out=out_path, as_json=as_json
+            )
+        else:
+            exports.export_tables(campaign, xlsx=xlsx, csv_dir=csv_dir, as_json=as_json)
+        return
     if retally:
         from thidua.cli.votes import print_retally
 
@@ -164,8 +212,14 @@ def report(
     with session_scope() as session:
         if document is not None:
             load_campaign(session, campaign)
+            # A key without its format ("bao-cao-PHC") means the Markdown one.
             doc = session.exec(
-                select(Document).where(Document.campaign_id == campaign, Document.key == document)
+                select(Document)
+                .where(
+                    Document.campaign_id == campaign,
+                    col(Document.key).in_([document, f"{document}.md"]),
+                )
+                .order_by(col(Document.key) != document)
             ).first()
             if doc is None:
                 raise NotFound(f"Đợt bình xét #{campaign} không có tài liệu '{document}'")

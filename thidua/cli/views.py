@@ -51,9 +51,11 @@ def print_report(data: dict[str, Any], stage_label: str) -> None:
         _outcome(data["outcome"], name)
     if data["nominations"]:
         _nominations(data["nominations"])
+    _history(data.get("history") or [])
     if data["documents"]:
         out.print(
-            "Tài liệu (xem bằng --document KEY): " + ", ".join(data["documents"]),
+            "Tài liệu (xem bằng --document KEY; bản Word: --docx --out F): "
+            + ", ".join(data["documents"]),
             markup=False,
             highlight=False,
             soft_wrap=False,
@@ -185,3 +187,20 @@ def _council(nominations: list[dict[str, Any]]) -> None:
         if n.get("council_reason"):
             line += f" ({n['council_reason']})"
         out.print(line, markup=False, highlight=False, soft_wrap=False)
+
+
+def _history(events: list[dict[str, Any]]) -> None:
+    """What went back, was extended, amended or held again: one line each (who, when, why)."""
+    if not events:
+        return
+    from datetime import datetime
+
+    from thidua.cli.io import local_time
+
+    out.print("\nDiễn biến của đợt bình xét:", style="bold", markup=False, highlight=False)
+    for e in events:
+        who = e["by"] + (f" (thay {e['substitute']})" if e.get("substitute") else "")
+        line = f"  • {local_time(datetime.fromisoformat(e['at']))} — {who}: {e['what']}"
+        if e["why"]:
+            line += f" — lý do: {e['why']}"
+        out.print(line, markup=False, highlight=False)

@@ -11,6 +11,7 @@ from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_role
 from thidua.services.context import load_campaign, require_open_stage
+from thidua.services.meeting import check_meeting, recorded
 from thidua.services.progress import progress
 
 CONFIRMABLE = (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE)
@@ -30,17 +31,32 @@ def confirm_stage(
     campaign_id: int,
     stage: Stage | None = None,
     via: str = "cli",
+    meeting: dict[str, str] | None = None,
 ) -> StageRun:
-    """The cluster leader confirms that the stage is complete, so the campaign may move on."""
+    """The cluster leader confirms that the stage is complete, so the campaign may move on.
+
+    Confirming the vote may name the meeting's chair, secretary and place (thidua/services/
+    meeting.py): the minutes print them.
+    """
     view = load_campaign(session, campaign_id)
     if stage is None:
         stage = view.campaign.stage
+    meeting = check_meeting(meeting or {})
+    if meeting and stage != Stage.VOTE:
+        raise InvalidInput(
+            next(iter(meeting)), "chủ trì, thư ký, địa điểm chỉ ghi khi xác nhận kết quả bỏ phiếu"
+        )
     run = require_open_stage(session, view, stage, lock="update")  # one confirmation at a time
     if stage not in CONFIRMABLE:
         raise WrongStage(f"Giai đoạn '{stage.label}' không do Cụm trưởng xác nhận")
     if not (run.escalated_at is not None and actor.role == Role.DIRECTORATE):
         require_cluster_leader(actor, view, f"xác nhận giai đoạn '{stage.label}'")
     if run.confirmed_by is not None:
+        if meeting and meeting != recorded(session, run):
+            # The minutes may already be written: a later change would not reach them.
+            raise Conflict(
+                f"Giai đoạn '{stage.label}' đã được xác nhận; thông tin cuộc họp không đổi được"
+            )
         return run
     state = progress(session, view, run)
     # Past its due time a stage may be closed with what it received; before it, only when full.
@@ -51,7 +67,13 @@ def confirm_stage(
     run.confirmed_by = actor.id
     session.add(run)
     session.add(
-        Decision(stage_run_id=run.id, kind=DecisionKind.CONFIRM, actor_id=actor.id, via=via)
+        Decision(
+            stage_run_id=run.id,
+            kind=DecisionKind.CONFIRM,
+            actor_id=actor.id,
+            via=via,
+            payload={"meeting": meeting} if meeting else {},
+        )
     )
     audit.record(
         session,
@@ -61,7 +83,13 @@ def confirm_stage(
         entity="stagerun",
         entity_id=run.id,
         before={"confirmed_by": None},
-        after={"stage": stage, "attempt": run.attempt, "confirmed_by": actor.username, "via": via},
+        after={
+            "stage": stage,
+            "attempt": run.attempt,
+            "confirmed_by": actor.username,
+            "via": via,
+            **({"meeting": meeting} if meeting else {}),
+        },
     )
     return run
 

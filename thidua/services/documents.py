@@ -1,30 +1,62 @@
-"""Documents a campaign produces (minutes, memo, achievement reports), rendered and attached."""
+"""Documents a campaign produces (minutes, decision, memo, achievement reports), attached.
 
-import hashlib
+Each document is kept under one key in three forms: Markdown (`<key>.md`, the Prefect UI's
+artifacts), HTML (`<key>.html`, to print) and its context as JSON (`<key>.json`). The Word file
+is rendered from that JSON when asked for (documents/docx.py), so a .docx says exactly what the
+stored text says, and an organisation that replaces its Word template gets it for old cycles too.
+
+Keys are what a person types: `bien-ban-lan-1`, `quyet-dinh`, `to-trinh`, `bao-cao-PHC` (one
+report per nominated unit, whatever the number of its titles).
+"""
+
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from documents.context import (
     AchievementContext,
+    AwardedTitle,
     CriterionLine,
+    DecisionContext,
     MemoContext,
     MinutesContext,
+    Person,
     UnitRef,
 )
-from documents.render import render_achievement_report, render_memo, render_minutes
-from models import Document, PeerReview, PeerScore, SelfAssessment, SelfScore, StageRun
+from documents.render import (
+    Format,
+    render_achievement_report,
+    render_decision,
+    render_memo,
+    render_minutes,
+)
+from models import (
+    Actor,
+    Decision,
+    Document,
+    PeerReview,
+    PeerScore,
+    SelfAssessment,
+    SelfScore,
+    StageRun,
+)
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
+from thidua.services import meeting
 from thidua.services.context import CampaignView, latest_closed_run
-from thidua.services.results import closed_result
+from thidua.services.results import closed_result, vote_of
 from thidua.settings import get_settings
 
 FORMATS: tuple[Literal["md", "html"], ...] = ("md", "html")
+CONTEXT = "json"  # the fmt of a document's context, from which its Word file is made
+
+Ctx = TypeVar("Ctx", bound=BaseModel)
 
 
 def _attach(
@@ -46,6 +78,38 @@ def _attach(
                 campaign_id=view.id, key=key, kind=kind, fmt=fmt, content=content, unit_id=unit_id
             )
         )
+
+
+def _attach_all(
+    session: Session,
+    view: CampaignView,
+    ctx: Ctx,
+    render: Callable[[Ctx, Format], str],
+    *,
+    key: str,
+    kind: str,
+    unit_id: int | None = None,
+) -> None:
+    """The document in every format, and its context for the Word file."""
+    for fmt in FORMATS:
+        _attach(
+            session,
+            view,
+            key=f"{key}.{fmt}",
+            kind=kind,
+            fmt=fmt,
+            content=render(ctx, fmt),
+            unit_id=unit_id,
+        )
+    _attach(
+        session,
+        view,
+        key=f"{key}.{CONTEXT}",
+        kind=kind,
+        fmt=CONTEXT,
+        content=ctx.model_dump_json(),
+        unit_id=unit_id,
+    )
 
 
 def _refs(view: CampaignView, codes: list[str]) -> tuple[UnitRef, ...]:
@@ -72,15 +136,19 @@ def minutes_context(
     written: list[str] = [],  # noqa: B006 - read only
 ) -> MinutesContext:
     sa = closed_result(session, view.id, Stage.SELF_ASSESSMENT) or {"missing": []}
-    chair = view.leader.name if view.leader else view.cluster.name
+    chair, secretary, place = meeting.people(session, view, run)
     return MinutesContext(
         body=view.cluster.body,
         cluster_name=view.cluster.name,
         year=view.year,
         movement=view.movement.name,
         held_at=_local(utcnow()),
-        place=f"Trụ sở {chair}",
+        locality=get_settings().locality,
+        place=place,
+        symbol=f"BB-{view.cluster.code}",
+        leader=view.leader.name if view.leader else view.cluster.name,
         chair=chair,
+        secretary=secretary,
         members=_refs(view, list(view.member_codes)),
         voted=_refs(view, voted),
         # A unit that voted in writing was absent from the meeting.
@@ -116,15 +184,77 @@ def store_minutes(
     ctx = minutes_context(
         session, view, run, ranking=ranking, vote=vote, voted=voted, absent=absent, written=written
     )
-    for fmt in FORMATS:
-        _attach(
-            session,
-            view,
-            key=f"bien-ban-lan-{run.attempt}.{fmt}",
-            kind="bien_ban",
-            fmt=fmt,
-            content=render_minutes(ctx, fmt),
-        )
+    _attach_all(
+        session, view, ctx, render_minutes, key=f"bien-ban-lan-{run.attempt}", kind="bien_ban"
+    )
+
+
+def store_decision(
+    session: Session,
+    view: CampaignView,
+    decision: Decision,
+    *,
+    outcome: dict[str, Any],
+    ranking: list[RankedUnit],
+) -> None:
+    """The directorate's decision (quyết định) on the cluster's results: approved or amended."""
+    settings = get_settings()
+    signer = session.get(Actor, decision.actor_id)
+    by_unit = {r.unit: r for r in ranking}
+    vote = vote_of(session, view.id)
+
+    def ref(code: str | None) -> UnitRef | None:
+        return UnitRef(code=code, name=view.unit(code).name) if code else None
+
+    names = _names(view)
+    titles = sorted(
+        (
+            AwardedTitle(
+                unit=UnitRef(code=code, name=names[code]),
+                title=title,
+                score=by_unit[code].consolidated,
+                rank=by_unit[code].rank,
+            )
+            for code, title in outcome["titles"].items()
+        ),
+        key=lambda t: (t.rank, t.unit.code),
+    )
+    flag = outcome.get("flag")
+    ctx = DecisionContext(
+        parent_body=settings.parent_body,
+        body=view.cluster.body,
+        cluster_name=view.cluster.name,
+        year=view.year,
+        movement=view.movement.name,
+        locality=settings.locality,
+        date=_local(utcnow()).date(),
+        symbol=f"QĐ-{settings.body_symbol}" if settings.body_symbol else "QĐ",
+        head_title=settings.head_title,
+        proposer=view.leader.name if view.leader else view.cluster.name,
+        decision=outcome["decision"],
+        reason=outcome.get("reason") or "",
+        amendments=_amendments(outcome, names),
+        acclaimed=ref(outcome.get("acclaimed")),
+        flag=ref(flag),
+        flag_title=(vote.flag.title if vote and vote.flag else view.rules.flag_title)
+        if flag
+        else None,
+        leader_next=ref(outcome.get("leader")),
+        deputy_next=ref(outcome.get("deputy")),
+        titles=tuple(titles),
+        signer=Person(
+            name=signer.full_name if signer else "", position=settings.deputy_head_title
+        ),
+        signer_on_behalf=f"KT. {settings.head_title.upper()}",
+    )
+    _attach_all(session, view, ctx, render_decision, key="quyet-dinh", kind="quyet_dinh")
+
+
+def _amendments(outcome: dict[str, Any], names: dict[str, str]) -> tuple[str, ...]:
+    return tuple(
+        f"{names[code]}: {title or 'không đề nghị danh hiệu'}"
+        for code, title in sorted(outcome.get("amendments", {}).items())
+    )
 
 
 def _criteria_lines(
@@ -188,10 +318,8 @@ def store_nomination_dossiers(
         if outcome["decision"] == "approve"
         else (f"Phê duyệt có điều chỉnh: {outcome['reason']}")
     )
-    amendments = tuple(
-        f"{names[code]}: {title or 'không đề nghị danh hiệu'}"
-        for code, title in sorted(outcome.get("amendments", {}).items())
-    )
+    vote_run = latest_closed_run(session, view.id, Stage.VOTE)
+    chair, _, _ = meeting.people(session, view, vote_run)
     memo = MemoContext(
         body=view.cluster.body,
         cluster_name=view.cluster.name,
@@ -199,26 +327,22 @@ def store_nomination_dossiers(
         movement=view.movement.name,
         locality=settings.locality,
         date=today,
+        symbol=f"TTr-{view.cluster.code}",
         leader=leader,
+        signer=Person(name=chair.name, position=chair.position or "Thủ trưởng đơn vị"),
         nominations=tuple(candidates),
         names=names,
         directorate_decision=decision,
-        amendments=amendments,
+        amendments=_amendments(outcome, names),
     )
-    for fmt in FORMATS:
-        _attach(
-            session,
-            view,
-            key=f"to-trinh.{fmt}",
-            kind="to_trinh",
-            fmt=fmt,
-            content=render_memo(memo, fmt),
-        )
+    _attach_all(session, view, memo, render_memo, key="to-trinh", kind="to_trinh")
     by_unit = {r.unit: r for r in ranking}
+    titles: dict[str, list[str]] = defaultdict(list)  # eligible titles by unit, in order
     for c in candidates:
-        if not c.eligible:
-            continue
-        unit = view.unit(c.unit)
+        if c.eligible and c.title not in titles[c.unit]:
+            titles[c.unit].append(c.title)
+    for code, unit_titles in titles.items():
+        unit = view.unit(code)
         assert unit.id is not None
         sa = session.exec(
             select(SelfAssessment)
@@ -234,20 +358,19 @@ def store_nomination_dossiers(
             movement=view.movement.name,
             locality=settings.locality,
             date=today,
-            title=c.title,
-            score=by_unit[c.unit],
+            titles=tuple(unit_titles),
+            head=meeting.unit_head(session, unit.id),
+            score=by_unit[code],
             achievements=sa.achievements if sa else "",
             shortcomings=sa.shortcomings if sa else "",
             criteria=_criteria_lines(session, view, unit.id),
         )
-        tag = hashlib.sha256(c.title.encode()).hexdigest()[:8]
-        for fmt in FORMATS:
-            _attach(
-                session,
-                view,
-                key=f"bao-cao-{unit.code}-{tag}.{fmt}",
-                kind="bao_cao_thanh_tich",
-                fmt=fmt,
-                content=render_achievement_report(ctx, fmt),
-                unit_id=unit.id,
-            )
+        _attach_all(
+            session,
+            view,
+            ctx,
+            render_achievement_report,
+            key=f"bao-cao-{unit.code}",
+            kind="bao_cao_thanh_tich",
+            unit_id=unit.id,
+        )

@@ -25,6 +25,7 @@ from models import (
 from rules.stages import Stage
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
+from thidua.services.history import history
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -269,7 +270,9 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
     ).all()
     council_decisions = latest_decisions(session, [n.id for n, _ in nominations if n.id])
     documents = session.exec(
-        select(Document.key).where(Document.campaign_id == campaign_id).order_by(col(Document.id))
+        select(Document.key)
+        .where(Document.campaign_id == campaign_id, Document.fmt != "json")  # contexts: for Word
+        .order_by(col(Document.id))
     ).all()
     returns = session.exec(
         select(AuditEvent).where(
@@ -302,5 +305,6 @@ def report(session: Session, campaign_id: int) -> dict[str, Any]:
             for n, u in nominations
         ],
         "documents": list(documents),
+        "history": history(session, campaign_id, names),
         "flow_run_id": str(view.campaign.flow_run_id) if view.campaign.flow_run_id else None,
     }

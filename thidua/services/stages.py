@@ -234,22 +234,23 @@ def _close_approval(
     amendments = decision.payload.get("amendments") or {}
     assert isinstance(amendments, dict)
     titles.update(amendments)
-    return (
-        {
-            "decision": decision.kind.value,
-            "reason": decision.reason,
-            "amendments": amendments,
-            "titles": {u: t for u, t in titles.items() if t},
-            "acclaimed": vote.acclaim.winner,
-            # Stored results from before flags had their own threshold put the acclaimed forward.
-            "flag": vote.flag.unit
-            if vote.flag is not None and vote.flag.nominated
-            else (vote.acclaim.winner if vote.flag is None else None),
-            "leader": vote.leader.winner,
-            "deputy": vote.deputy.winner,
-        },
-        Stage.NOMINATION,
-    )
+    outcome = {
+        "decision": decision.kind.value,
+        "reason": decision.reason,
+        "amendments": amendments,
+        "titles": {u: t for u, t in titles.items() if t},
+        "acclaimed": vote.acclaim.winner,
+        # Stored results from before flags had their own threshold put the acclaimed forward.
+        "flag": vote.flag.unit
+        if vote.flag is not None and vote.flag.nominated
+        else (vote.acclaim.winner if vote.flag is None else None),
+        "leader": vote.leader.winner,
+        "deputy": vote.deputy.winner,
+    }
+    ranking = ranking_of(session, view.id)
+    assert ranking is not None
+    docs.store_decision(session, view, decision, outcome=outcome, ranking=ranking)
+    return outcome, Stage.NOMINATION
 
 
 def _close_nomination(

@@ -9,7 +9,10 @@ COMMANDS: list[tuple[str, str, str | None, str, bool]] = [('return',
  ('confirm',
   'act',
   'Cụm trưởng',
-  'Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage).',
+  'Cụm trưởng xác nhận giai đoạn hiện tại đã đủ (confirm the current stage).\n'
+  '\n'
+  'Khi xác nhận kết quả bỏ phiếu, có thể ghi người chủ trì, thư ký và địa điểm cuộc họp: biên\n'
+  'bản in các thông tin này.',
   False),
  ('decide',
   'act',

@@ -22,6 +22,7 @@ from thidua.cli import (
     deploy,
     doctor,
     ops,
+    org,
     people,
     read,
     setup,
@@ -102,6 +103,7 @@ votes.register(app)
 people.register(app)
 read.register(app)
 setup.register(app)
+org.register(app)
 db.register(app)
 ops.register(app)
 deploy.register(app)

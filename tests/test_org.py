@@ -295,3 +295,39 @@ def test_the_template_has_headers_comments_and_lists(runner: CliRunner, tmp_path
     years = {str(dv.sqref): dv for dv in wb["memberships"].data_validations.dataValidation}
     assert (years["A2:A2000"].type, years["A2:A2000"].formula1) == ("whole", "2000")
     assert people.max_row == 1  # no rows: a template
+
+
+def test_org_show_prints_the_tree_and_what_stops_a_cycle(
+    runner: CliRunner, empty_db: str, tmp_path: Path
+) -> None:
+    data = sample_org()
+    data["memberships"] = [
+        {**m, "role": "member" if m["role"] == "leader" else m["role"]} for m in data["memberships"]
+    ]
+    data["people"] = [p for p in data["people"] if p["username"] != "canbo.ttr"]
+    path = write_yaml(tmp_path / "org.yaml", data)
+    # A cluster-year with no leader is refused by the import itself...
+    refused = invoke(runner, "org", "import", path)
+    assert refused.exit_code == 2
+    assert "memberships[0].role: cụm 'CTD4' năm 2019 chưa có đơn vị leader" in flat(refused.stderr)
+    data["memberships"][0]["role"] = "leader"
+    imported(runner, write_yaml(path, data))
+    with session_scope() as s:
+        set_secret(s, s.exec(select(Actor).where(Actor.username == "quantri")).one(), "x")
+    result = invoke(runner, "org", "show", "--year", "2019", "--json")
+    view = json.loads(result.stdout)
+    [cluster] = view["clusters"]
+    assert [(u["code"], u["role"]) for u in cluster["units"]][:3] == [
+        ("PTM", "leader"),
+        ("PHC", "deputy"),
+        ("PTCCB", "member"),
+    ]
+    assert [p["username"] for p in cluster["units"][0]["people"]] == ["canbo.ptm", "chihuy.ptm"]
+    assert (
+        view["blockers"][0] == "Cụm thi đua số 4: đơn vị TTR (Thanh tra CATP) chưa có cán bộ đơn vị"
+    )
+    assert view["blockers"][1].startswith("21 người dùng chưa có mã bí mật")
+    assert "quantri" not in view["blockers"][1]
+    text = invoke(runner, "org", "show", "--year", "2019").stdout
+    assert "Cụm thi đua số 4 (CTD4)" in text and "PTM Phòng Tham mưu · Cụm trưởng" in text
+    assert "Còn cản việc bắt đầu chu kỳ năm 2019:" in text

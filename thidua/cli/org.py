@@ -10,7 +10,7 @@ import typer
 
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, note, out, print_json
-from thidua.cli.options import bounded_name
+from thidua.cli.options import bounded_name, bounded_year
 from thidua.db import session_scope
 
 org_app = typer.Typer(
@@ -135,3 +135,60 @@ def template_cmd(
     write_xlsx(xlsx, {})
     done(f"Đã ghi sổ mẫu {xlsx}")
     note(f"Điền rồi nhập: thidua org import {xlsx} --dry-run")
+
+
+MEMBER_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "thành viên"}
+
+
+@org_app.command("show")
+def show_cmd(
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            help="Năm (mặc định: năm mới nhất có thành viên cụm).",
+            callback=bounded_year("year"),
+        ),
+    ] = None,
+    json_: Json = False,
+) -> None:
+    """Cây tổ chức của một năm (phong trào → cụm → đơn vị, Cụm trưởng, Cụm phó, người dùng) và
+    những gì còn cản việc bắt đầu chu kỳ."""
+    from rich.tree import Tree
+
+    from thidua.org.show import default_year, org_view
+
+    with session_scope() as session:
+        view = org_view(session, year if year is not None else default_year(session))
+    if json_:
+        print_json(view)
+        return
+    names = " · ".join(f"{m['name']} ({m['code']})" for m in view["movements"]) or "—"
+    tree = Tree(f"Năm {view['year']} — phong trào: {names}", highlight=False)
+    for c in view["clusters"]:
+        branch = tree.add(f"{c['name']} ({c['code']}) — {c['body'] or '—'}")
+        for u in c["units"]:
+            mark = MEMBER_LABELS[u["role"]]
+            if u["carried_over"]:
+                mark += " (giữ từ năm trước, chờ Ban Giám đốc chỉ định)"
+            node = branch.add(f"{u['code']} {u['name']} · {mark}")
+            for p in u["people"]:
+                node.add(_person_line(p))
+    if view["others"]:
+        branch = tree.add("Không thuộc đơn vị")
+        for p in view["others"]:
+            branch.add(_person_line(p))
+    out.print(tree, markup=False)
+    if view["blockers"]:
+        out.print(f"Còn cản việc bắt đầu chu kỳ năm {view['year']}:", markup=False)
+        for b in view["blockers"]:
+            out.print(f"  ✗ {b}", markup=False, highlight=False)
+    else:
+        done(f"Không còn gì cản việc bắt đầu chu kỳ năm {view['year']}.")
+
+
+def _person_line(p: dict[str, object]) -> str:
+    extra = ", ".join(str(x) for x in (p["rank"], p["position"]) if x)
+    secret = "" if p["has_secret"] else " · chưa có mã bí mật"
+    extra = f" ({extra})" if extra else ""
+    return f"{p['username']} — {p['full_name']}{extra} · {p['role_label']}{secret}"

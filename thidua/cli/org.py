@@ -10,7 +10,7 @@ import typer
 
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, note, out, print_json
-from thidua.cli.options import bounded_name, bounded_year
+from thidua.cli.options import bounded_name, bounded_reason, bounded_year
 from thidua.db import session_scope
 
 org_app = typer.Typer(
@@ -85,7 +85,7 @@ def _import(file: Path, actor: str | None, dry_run: bool, as_json: bool, history
         )
 
 
-@org_app.command("import")
+@org_app.command("import", rich_help_panel=panels.ADMIN)
 def import_cmd(
     file: FileArg, actor: OptionalActor = None, dry_run: DryRun = False, json_: Json = False
 ) -> None:
@@ -102,7 +102,7 @@ def history_import(
     _import(file, actor, dry_run, json_, history=True)
 
 
-@org_app.command("export")
+@org_app.command("export", rich_help_panel=panels.ADMIN)
 def export_cmd(
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Ghi ra sổ Excel.")] = None,
     yaml_: Annotated[Path | None, typer.Option("--yaml", help="Ghi ra tệp YAML.")] = None,
@@ -124,7 +124,7 @@ def export_cmd(
         done(f"Đã xuất tổ chức ra {yaml_}")
 
 
-@org_app.command("template")
+@org_app.command("template", rich_help_panel=panels.ADMIN)
 def template_cmd(
     xlsx: Annotated[Path, typer.Option("--xlsx", help="Sổ Excel mẫu sẽ ghi.")],
 ) -> None:
@@ -140,7 +140,7 @@ def template_cmd(
 MEMBER_LABELS = {"leader": "Cụm trưởng", "deputy": "Cụm phó", "member": "thành viên"}
 
 
-@org_app.command("show")
+@org_app.command("show", rich_help_panel=panels.ADMIN)
 def show_cmd(
     year: Annotated[
         int | None,
@@ -192,3 +192,47 @@ def _person_line(p: dict[str, object]) -> str:
     secret = "" if p["has_secret"] else " · chưa có mã bí mật"
     extra = f" ({extra})" if extra else ""
     return f"{p['username']} — {p['full_name']}{extra} · {p['role_label']}{secret}"
+
+
+@org_app.command("appoint", rich_help_panel=panels.DIRECTORATE)
+def appoint_cmd(
+    year: Annotated[
+        int, typer.Option("--year", help="Năm thi đua.", callback=bounded_year("year"))
+    ],
+    cluster: Annotated[
+        str, typer.Option("--cluster", help="Mã cụm thi đua.", callback=bounded_name("cluster"))
+    ],
+    actor: Annotated[
+        str,
+        typer.Option("--actor", help="Người của Ban Giám đốc.", callback=bounded_name("actor")),
+    ],
+    reason: Annotated[
+        str, typer.Option("--reason", help="Lý do chỉ định.", callback=bounded_reason("reason"))
+    ],
+    leader: Annotated[
+        str | None,
+        typer.Option("--leader", help="Mã đơn vị Cụm trưởng.", callback=bounded_name("leader")),
+    ] = None,
+    deputy: Annotated[
+        str | None,
+        typer.Option("--deputy", help="Mã đơn vị Cụm phó.", callback=bounded_name("deputy")),
+    ] = None,
+) -> None:
+    """Ban Giám đốc chỉ định Cụm trưởng, Cụm phó của một năm (khi bầu không ra, hoặc thay)."""
+    from thidua.org.appoint import appoint
+
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        after = appoint(
+            session,
+            actor=who,
+            year=year,
+            cluster_code=cluster,
+            leader=leader,
+            deputy=deputy,
+            reason=reason,
+        )
+    done(
+        f"Đã chỉ định cho cụm {cluster} năm {year}: Cụm trưởng {after['leader'] or '—'}, "
+        f"Cụm phó {after['deputy'] or '—'}"
+    )

@@ -183,6 +183,7 @@ def _channel(
 
 
 def _person_values(p: PersonRow, units: dict) -> dict[str, object]:
+    # The e-mail is a channel (notifications read channels), not the actor's own column.
     return {
         "full_name": p.full_name,
         "rank": p.rank,
@@ -190,7 +191,6 @@ def _person_values(p: PersonRow, units: dict) -> dict[str, object]:
         "unit_id": units[p.unit].id if p.unit else None,
         "role": p.role,
         "language": p.language,
-        "email": p.email,
         "retired_from": p.retired_from,
         "active": p.retired_from is None,
     }

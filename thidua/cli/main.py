@@ -21,6 +21,7 @@ from thidua.cli import (
     db,
     deploy,
     doctor,
+    nominations,
     ops,
     org,
     people,
@@ -110,6 +111,7 @@ doctor.register(app)
 bench.register(app)
 audit.register(app)
 council.register(app)
+nominations.register(app)
 org.register(app)
 
 

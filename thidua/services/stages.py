@@ -287,6 +287,8 @@ def _close_nomination(
                     rank=c.rank,
                     eligible=c.eligible,
                     reasons=list(c.reasons),
+                    unrecorded_years=list(c.unrecorded_years) or None,
+                    record_check="pending" if c.unrecorded_years else None,
                     status=NominationStatus.SUBMITTED
                     if c.eligible
                     else NominationStatus.INELIGIBLE,

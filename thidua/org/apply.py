@@ -6,6 +6,7 @@ memberships of a year the file lists are replaced, unless a cycle of that year h
 """
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -53,14 +54,17 @@ def _say(diff: dict[str, tuple[object, object]]) -> str:
     )
 
 
-def _coded(session: Session, plan: Plan, model: type, label: str, rows: list[object]) -> dict:
+def _coded(
+    session: Session, plan: Plan, model: type, label: str, rows: list[Any]
+) -> dict[str, Any]:
     """Movements, clusters and units: added, or changed in place, by code."""
-    by_code = {r.code: r for r in session.exec(select(model)).all()}
+    found: list[Any] = list(session.exec(select(model)).all())
+    by_code: dict[str, Any] = {r.code: r for r in found}
     for row in rows:
-        wanted = row.model_dump(exclude={"code"})  # type: ignore[attr-defined]
-        existing = by_code.get(row.code)  # type: ignore[attr-defined]
+        wanted = row.model_dump(exclude={"code"})
+        existing = by_code.get(row.code)
         if existing is None:
-            existing = model(code=row.code, **wanted)  # type: ignore[attr-defined]
+            existing = model(code=row.code, **wanted)
             session.add(existing)
             by_code[existing.code] = existing
             plan.added.append(f"{label} {existing.code} ({existing.name})")
@@ -84,7 +88,9 @@ def _started(session: Session) -> set[tuple[int, int]]:
     }
 
 
-def _memberships(session: Session, plan: Plan, data: OrgData, units: dict, clusters: dict) -> None:
+def _memberships(
+    session: Session, plan: Plan, data: OrgData, units: dict[str, Any], clusters: dict[str, Any]
+) -> None:
     years = {m.year for _, m in data.memberships}
     if not years:
         return
@@ -139,7 +145,7 @@ def _memberships(session: Session, plan: Plan, data: OrgData, units: dict, clust
         plan.retired.append(what)
 
 
-def _retire_units(session: Session, plan: Plan, data: OrgData, units: dict) -> None:
+def _retire_units(session: Session, plan: Plan, data: OrgData, units: dict[str, Any]) -> None:
     listed = {u.code for _, u in data.units}
     for code, unit in sorted(units.items()):
         if code in listed or unit.retired_from is not None:
@@ -182,7 +188,7 @@ def _channel(
         plan.changed.append(f"người dùng {actor.username}: {kind.value}: {old} → {address or '—'}")
 
 
-def _person_values(p: PersonRow, units: dict) -> dict[str, object]:
+def _person_values(p: PersonRow, units: dict[str, Any]) -> dict[str, object]:
     # The e-mail is a channel (notifications read channels), not the actor's own column.
     return {
         "full_name": p.full_name,
@@ -197,7 +203,7 @@ def _person_values(p: PersonRow, units: dict) -> dict[str, object]:
 
 
 def _people(
-    session: Session, plan: Plan, data: OrgData, units: dict, importer: Actor | None
+    session: Session, plan: Plan, data: OrgData, units: dict[str, Any], importer: Actor | None
 ) -> None:
     by_name = {a.username: a for a in session.exec(select(Actor)).all()}
     for _, p in data.people:
@@ -235,7 +241,7 @@ def _people(
         plan.problems.append(Problem("people", "phải có ít nhất một quản trị viên (admin)"))
 
 
-def _titles(session: Session, plan: Plan, data: OrgData, units: dict) -> None:
+def _titles(session: Session, plan: Plan, data: OrgData, units: dict[str, Any]) -> None:
     for _, t in data.past_titles:
         unit = units[t.unit]
         row = session.exec(
@@ -245,10 +251,18 @@ def _titles(session: Session, plan: Plan, data: OrgData, units: dict) -> None:
                 TitleHistory.title == t.title,
             )
         ).first()
-        wanted = {"decision_no": t.decision_no, "decided_on": t.decision_date}
+        wanted: dict[str, object] = {"decision_no": t.decision_no, "decided_on": t.decision_date}
         what = f"danh hiệu năm {t.year} của {t.unit}: {t.title or '(không đạt danh hiệu)'}"
         if row is None:
-            session.add(TitleHistory(unit_id=unit.id, year=t.year, title=t.title, **wanted))
+            session.add(
+                TitleHistory(
+                    unit_id=unit.id,
+                    year=t.year,
+                    title=t.title,
+                    decision_no=t.decision_no,
+                    decided_on=t.decision_date,
+                )
+            )
             plan.added.append(what)
         elif diff := _diff(row, wanted):
             for k, (_, v) in diff.items():

@@ -74,8 +74,8 @@ def _parse(row: RawRow, model: type[R], problems: list[Problem]) -> R | None:
         return model.model_validate(values)
     except ValidationError as exc:
         for error in exc.errors():
-            key = str(error["loc"][0]) if error["loc"] else None
-            problems.append(Problem(row.where(key), _reason(error, row.values.get(key or ""))))
+            where = str(error["loc"][0]) if error["loc"] else None
+            problems.append(Problem(row.where(where), _reason(error, row.values.get(where or ""))))
         return None
 
 

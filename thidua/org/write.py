@@ -124,7 +124,7 @@ def write_xlsx(path: Path, data: Data) -> None:
     from openpyxl.worksheet.datavalidation import DataValidation
 
     book = Workbook()
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     last = 2000  # validations cover this many rows
     for sheet in SHEETS:

@@ -331,3 +331,17 @@ def test_org_show_prints_the_tree_and_what_stops_a_cycle(
     text = invoke(runner, "org", "show", "--year", "2019").stdout
     assert "Cụm thi đua số 4 (CTD4)" in text and "PTM Phòng Tham mưu · Cụm trưởng" in text
     assert "Còn cản việc bắt đầu chu kỳ năm 2019:" in text
+
+
+def test_a_retired_unit_cannot_be_a_member_after_it_retired(
+    runner: CliRunner, empty_db: str, tmp_path: Path
+) -> None:
+    data = sample_org()
+    data["units"][7]["retired_from"] = 2019  # CTT8
+    result = invoke(runner, "org", "import", write_yaml(tmp_path / "o.yaml", data), "--json")
+    assert result.exit_code == 2
+    [problem] = json.loads(result.stderr)["problems"]
+    assert problem == {
+        "where": "memberships[7].year",
+        "reason": "đơn vị 'CTT8' đã thôi hoạt động từ năm 2019",
+    }

@@ -19,7 +19,7 @@ org_app = typer.Typer(
     no_args_is_help=True,
 )
 history_app = typer.Typer(help="Danh hiệu các năm trước (lịch sử).", no_args_is_help=True)
-org_app.add_typer(history_app, name="history")
+org_app.add_typer(history_app, name="history", rich_help_panel=panels.ADMIN)
 
 FileArg = Annotated[Path, typer.Argument(help="Tệp .xlsx hoặc .yaml.", show_default=False)]
 OptionalActor = Annotated[

@@ -112,6 +112,7 @@ def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collecti
     _duplicates(data.people, "username", "tên đăng nhập", problems)
     units = {u.code for _, u in data.units} | set(known_units)
     clusters = {c.code for _, c in data.clusters}
+    retired_from = {u.code: u.retired_from for _, u in data.units}
 
     placed: dict[tuple[int, str], tuple[RawRow, str]] = {}  # (year, unit) → cluster
     roles: dict[tuple[int, str], Counter[MemberRole]] = defaultdict(Counter)
@@ -121,6 +122,10 @@ def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collecti
             problems.append(Problem(raw.where("cluster"), f"không có cụm mã '{m.cluster}'"))
         if m.unit not in units:
             problems.append(Problem(raw.where("unit"), f"không có đơn vị mã '{m.unit}'"))
+        elif (retired := retired_from.get(m.unit)) is not None and m.year >= retired:
+            problems.append(
+                Problem(raw.where("year"), f"đơn vị '{m.unit}' đã thôi hoạt động từ năm {retired}")
+            )
         seen = placed.get((m.year, m.unit))
         if seen is not None:
             other_raw, other = seen

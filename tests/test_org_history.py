@@ -195,6 +195,19 @@ def test_the_directorate_confirms_or_drops_before_the_council(org: int, runner: 
     statuses = {n["unit"]: n["council_status"] for n in report["nominations"]}
     assert statuses["PXDPT"] == "chưa có dữ liệu năm 2017, 2018: chờ Ban Giám đốc xác nhận"
 
+    waiting = json.loads(invoke(runner, "pending", "--actor", "bgd.phogiamdoc", "--json").stdout)
+    assert [(w["what"], w["command"]) for w in waiting] == [
+        (
+            f"đề nghị “{FLAG}” cho {name}: chưa có dữ liệu năm 2017, 2018; xác nhận hoặc bỏ",
+            f'thidua nomination confirm|drop --campaign {cid} --unit {code} --title "{FLAG}" '
+            "--reason <lý do> --actor bgd.phogiamdoc",
+        )
+        for code, name in (
+            ("PXDPT", "Phòng Xây dựng phong trào bảo vệ an ninh Tổ quốc"),
+            ("PHC", "Phòng Hậu cần"),
+        )
+    ]
+
     base = ["nomination", "confirm", "--campaign", cid, "--title", FLAG]
     reason = ["--reason", "Đã kiểm tra QĐ 15/QĐ-CAHN và 22/QĐ-CAHN bản giấy"]
     before = counts()

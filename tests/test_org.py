@@ -345,3 +345,25 @@ def test_a_retired_unit_cannot_be_a_member_after_it_retired(
         "where": "memberships[7].year",
         "reason": "đơn vị 'CTT8' đã thôi hoạt động từ năm 2019",
     }
+
+
+def test_import_and_reimport_on_postgresql(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from thidua.settings import get_settings
+
+    from .postgres import temporary_database
+
+    with temporary_database("thidua_org") as url:
+        monkeypatch.setenv("THIDUA_DATABASE_URL", url)
+        monkeypatch.setenv("THIDUA_HOME", str(tmp_path / ".thidua"))
+        get_settings.cache_clear()
+        try:
+            assert invoke(runner, "init").exit_code == 0
+            path = write_yaml(tmp_path / "org.yaml", sample_org())
+            imported(runner, path)
+            assert exported() == sample_org()
+            with_secrets()
+            assert "Không có gì thay đổi" in imported(runner, path, "--actor", "quantri")
+        finally:
+            get_settings.cache_clear()

@@ -272,6 +272,7 @@ def test_the_template_has_headers_comments_and_lists(runner: CliRunner, tmp_path
     assert invoke(runner, "org", "template", "--xlsx", book).exit_code == 0
     wb = load_workbook(book)
     assert wb.sheetnames == [
+        "hướng dẫn",
         "movements",
         "clusters",
         "units",

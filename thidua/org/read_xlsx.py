@@ -11,6 +11,7 @@ from thidua.cli.io import read_capped
 from thidua.errors import InvalidInput
 from thidua.org.read_yaml import cell
 from thidua.org.schema import SHEET_BY_NAME, Problem, RawRow
+from thidua.org.write import GUIDE
 
 
 def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
@@ -27,7 +28,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
         for ws in book.worksheets:
             name = ws.title
             if name not in SHEET_BY_NAME:
-                if name.lower() not in ("hướng dẫn", "huong_dan", "readme"):
+                if name.lower() not in (GUIDE, "huong_dan", "readme"):
                     known = ", ".join(SHEET_BY_NAME)
                     problems.append(
                         Problem(f"trang {name}", f"không có trong mẫu; chỉ có: {known}")

@@ -110,6 +110,19 @@ HEADER = (
 )
 
 
+GUIDE = "hướng dẫn"  # the reader skips this sheet
+GUIDE_LINES = (
+    "Tổ chức thi đua: điền các trang dưới đây; dòng 1 là tên cột (giữ nguyên), "
+    "di chuột lên tên cột để xem chú thích.",
+    "Kiểm tra, chưa ghi gì: thidua org import <tệp>.xlsx --dry-run",
+    "Nhập: thidua org import <tệp>.xlsx --actor <quản trị viên> "
+    "(lần đầu, khi chưa có người dùng nào, không cần --actor)",
+    "Nhập lại cùng tệp không đổi gì; đơn vị, người dùng bị bỏ khỏi tệp được ghi thôi hoạt động, "
+    "không bị xóa.",
+    "",
+)
+
+
 def write_yaml(path: Path, data: Data) -> None:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
     path.write_text(HEADER + text, encoding="utf-8")
@@ -127,6 +140,12 @@ def write_xlsx(path: Path, data: Data) -> None:
     book.remove(book.active)
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     last = 2000  # validations cover this many rows
+    guide = book.create_sheet(GUIDE)
+    for line in GUIDE_LINES:
+        guide.append([line])
+    for sheet in SHEETS:
+        guide.append([f"{sheet.name}: {sheet.title}"])
+    guide.column_dimensions["A"].width = 110
     for sheet in SHEETS:
         ws = book.create_sheet(sheet.name)
         for i, column in enumerate(sheet.columns, start=1):

@@ -190,3 +190,27 @@ def test_an_export_after_the_rollover_imports_as_a_no_op(
     assert again.exit_code == 0, again.output
     assert "Không có gì thay đổi" in again.stdout
     assert roles_of(2020) == {"PTM": ("leader", True), "PHC": ("deputy", True)}
+
+
+def test_memberships_of_a_started_year_are_not_changed_by_a_file(
+    after_a_vote_without_quorum: int, runner: CliRunner, tmp_path: Path
+) -> None:
+    from thidua.org.write import export_data, write_yaml
+
+    with session_scope() as s:
+        data = export_data(s)
+    swapped = {"PTM": "member", "PTCCB": "leader"}
+    for m in data["memberships"]:
+        m["role"] = swapped.get(m["unit"], m["role"]) if m["year"] == 2019 else m["role"]
+    path = tmp_path / "org.yaml"
+    write_yaml(path, data)
+    before = counts()
+    result = invoke(runner, "org", "import", path, "--actor", "quantri")
+    assert result.exit_code == 2
+    text = flat(result.stderr)
+    assert "tệp có 2 lỗi, chưa ghi gì" in text
+    assert (
+        "memberships[0].role: cụm 'CTD4' (hoặc cụm cũ của 'PTM') đã bắt đầu chu kỳ năm 2019"
+        in text
+    )
+    assert counts() == before

@@ -114,8 +114,8 @@ def _memberships(
             plan.problems.append(
                 Problem(
                     raw.where("role"),
-                    f"cụm năm {m.year} đã bắt đầu chu kỳ: không đổi thành viên, Cụm trưởng, Cụm "
-                    "phó của năm đó bằng tệp (Cụm trưởng, Cụm phó: dùng `thidua org appoint`)",
+                    f"cụm '{m.cluster}' (hoặc cụm cũ của '{m.unit}') đã bắt đầu chu kỳ năm "
+                    f"{m.year}: thành viên, Cụm trưởng, Cụm phó của năm đó không đổi được nữa",
                 )
             )
             continue

@@ -210,7 +210,6 @@ def test_memberships_of_a_started_year_are_not_changed_by_a_file(
     text = flat(result.stderr)
     assert "tệp có 2 lỗi, chưa ghi gì" in text
     assert (
-        "memberships[0].role: cụm 'CTD4' (hoặc cụm cũ của 'PTM') đã bắt đầu chu kỳ năm 2019"
-        in text
+        "memberships[0].role: cụm 'CTD4' (hoặc cụm cũ của 'PTM') đã bắt đầu chu kỳ năm 2019" in text
     )
     assert counts() == before

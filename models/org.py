@@ -1,6 +1,6 @@
 """The organisation: units, clusters, yearly membership, people and their roles."""
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, UniqueConstraint
@@ -41,6 +41,8 @@ class UnitBase(SQLModel):
 
 class Unit(UnitBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
+    # A unit with history is never deleted: from this year on it is no longer in any cluster.
+    retired_from: int | None = None
 
 
 class UnitPublic(UnitBase):
@@ -70,6 +72,9 @@ class Membership(SQLModel, table=True):
     unit_id: int = Field(foreign_key="unit.id", index=True)
     year: int = Field(index=True)
     role: MemberRole = MemberRole.MEMBER
+    # Leader or deputy kept from the year before because the vote elected no one (no quorum,
+    # an unresolved tie), until the directorate appoints others (`thidua org appoint`).
+    carried_over: bool = False
 
 
 class ActorBase(SQLModel):
@@ -79,6 +84,8 @@ class ActorBase(SQLModel):
     unit_id: int | None = Field(default=None, foreign_key="unit.id")
     email: str | None = None
     language: str = "vi"
+    rank: str | None = Field(default=None, max_length=100)  # cấp bậc, e.g. Thượng tá
+    position: str | None = Field(default=None, max_length=200)  # chức vụ, e.g. Trưởng phòng
 
 
 class Actor(ActorBase, table=True):
@@ -87,6 +94,7 @@ class Actor(ActorBase, table=True):
         None  # sha256 of the secret issued by thidua; the secret is never stored
     )
     active: bool = True
+    retired_from: int | None = None  # no longer active from this year on (never deleted)
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 
@@ -101,4 +109,7 @@ class TitleHistory(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
     year: int
+    # "" records that the unit earned no title that year: the year is on record all the same.
     title: str
+    decision_no: str | None = Field(default=None, max_length=64)  # the source of an imported title
+    decided_on: date | None = None

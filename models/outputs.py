@@ -26,6 +26,10 @@ class Nomination(SQLModel, table=True):
     eligible: bool
     reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     status: NominationStatus = NominationStatus.DRAFT
+    # Earlier years a prerequisite needs that nothing records (neither thidua nor imported
+    # history): the directorate confirms or drops the nomination before the council decides.
+    unrecorded_years: list[int] | None = Field(default=None, sa_column=Column(JSON))
+    record_check: str | None = Field(default=None, max_length=16)  # pending|confirmed|dropped
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
 
 

@@ -7,6 +7,10 @@ from rules.errors import RuleViolation
 from rules.results import NominationCandidate, RankedUnit
 
 
+def no_record_note(years: Collection[int]) -> str:
+    return f"chưa có dữ liệu năm {', '.join(map(str, sorted(years)))}"
+
+
 def _prerequisite_reasons(
     rules: CycleRules,
     unit: str,
@@ -14,9 +18,15 @@ def _prerequisite_reasons(
     year: int,
     history: Mapping[str, Mapping[int, Collection[str]]],
     pending: Mapping[str, Mapping[int, Collection[str]]],
-) -> tuple[bool, list[str]]:
+) -> tuple[bool, list[str], list[int]]:
+    """Each earlier year a prerequisite needs is one of three cases: on record (a year thidua
+    ran, or imported history: a year key of `history`, even with no title), where a missing
+    title makes the unit ineligible; a title still before the council, taken on trust with a
+    note; or no record at all, which never makes a unit eligible by itself: the nomination is
+    marked and the directorate confirms or drops it (the third value: those years)."""
     eligible = True
     reasons: list[str] = []
+    unrecorded: set[int] = set()
     past = history.get(unit) or {}
     waiting = pending.get(unit) or {}
     for p in rules.prerequisites:
@@ -24,18 +34,10 @@ def _prerequisite_reasons(
             continue
         years = list(range(year - p.years, year))
         span = f"{p.years} năm liền trước ({', '.join(map(str, years))})"
-        if not past and not waiting:
-            # A unit new to the system is not refused for our lack of records; the note tells
-            # the reviewer to check the paper records.
-            reasons.append(
-                f"Chưa có dữ liệu các năm trước; chưa kiểm tra điều kiện "
-                f"đạt danh hiệu “{p.requires}” {span}"
-            )
-            continue
-        missing = [y for y in years if p.requires not in past.get(y, ())]
-        # A title still before the council is taken on trust, and said to be.
-        undecided = [y for y in missing if p.requires in waiting.get(y, ())]
-        missing = [y for y in missing if y not in undecided]
+        needed = [y for y in years if p.requires not in past.get(y, ())]
+        undecided = [y for y in needed if p.requires in waiting.get(y, ())]
+        unknown = [y for y in needed if y not in undecided and y not in past and y not in waiting]
+        missing = [y for y in needed if y not in undecided and y not in unknown]
         if undecided:
             reasons.append(
                 f"Tạm tính danh hiệu “{p.requires}” năm {', '.join(map(str, undecided))}: "
@@ -47,7 +49,13 @@ def _prerequisite_reasons(
                 f"Chưa đủ điều kiện: phải đạt danh hiệu “{p.requires}” {span}, "
                 f"thiếu năm {', '.join(map(str, missing))}"
             )
-    return eligible, reasons
+        if unknown:
+            unrecorded.update(unknown)
+            reasons.append(
+                f"{no_record_note(unknown).capitalize()}: chưa kiểm tra điều kiện đạt danh hiệu "
+                f"“{p.requires}” {span}; Ban Giám đốc xác nhận hoặc bỏ đề nghị"
+            )
+    return eligible, reasons, sorted(unrecorded)
 
 
 def nominate(
@@ -63,8 +71,9 @@ def nominate(
     """One candidate for the acclaimed unit (the flag) and one per approved title.
 
     Ineligible candidates are kept, with their reasons, so the dossier shows why a voted
-    title was not put forward. `history` holds the titles awarded in earlier years; `pending`
-    those nominated but not yet decided by the council, which count with a note.
+    title was not put forward. `history` holds the titles awarded in earlier years (a year
+    present with no title: on record, nothing earned); `pending` those nominated but not yet
+    decided by the council, which count with a note.
     """
     by_unit = {r.unit: r for r in ranking}
     pairs: list[tuple[str, str, str]] = []  # (field, unit, title)
@@ -77,7 +86,9 @@ def nominate(
         ranked = by_unit.get(unit)
         if ranked is None:
             raise RuleViolation(field, "đơn vị không có trong bảng xếp hạng của cụm")
-        eligible, reasons = _prerequisite_reasons(rules, unit, title, year, history, pending or {})
+        eligible, reasons, unknown = _prerequisite_reasons(
+            rules, unit, title, year, history, pending or {}
+        )
         candidates.append(
             NominationCandidate(
                 unit=unit,
@@ -86,6 +97,7 @@ def nominate(
                 rank=ranked.rank,
                 eligible=eligible,
                 reasons=tuple(reasons),
+                unrecorded_years=tuple(unknown) if eligible else (),
             )
         )
 

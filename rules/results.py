@@ -100,3 +100,6 @@ class NominationCandidate(_Frozen):
     rank: int
     eligible: bool
     reasons: tuple[str, ...]  # why not eligible, or notes (e.g. no history), in Vietnamese
+    # Earlier years a prerequisite needs of which nothing is known (thidua did not run then and
+    # no history was imported): the directorate confirms or drops the nomination.
+    unrecorded_years: tuple[int, ...] = ()

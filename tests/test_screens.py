@@ -57,9 +57,9 @@ def test_help_groups_the_commands_by_who_uses_them(runner: CliRunner) -> None:
             panels.setdefault(current, []).append(line[2:].split()[0])
     assert panels["Cán bộ đơn vị"] == ["submit"]
     assert set(panels["Cụm trưởng"]) == {"return", "confirm", "extend", "chair"}
-    assert panels["Ban Giám đốc"] == ["decide"]
+    assert panels["Ban Giám đốc"] == ["decide", "nomination"]
     assert panels["Cụm trưởng và Ban Giám đốc"] == ["code"]
-    assert {"init", "cycle", "actor", "db"} <= set(panels["Quản trị"])
+    assert {"init", "cycle", "actor", "db", "org"} <= set(panels["Quản trị"])
     assert {"server", "worker", "sweep", "demo"} <= set(
         panels["Vận hành (máy chủ, worker, kiểm tra)"]
     )

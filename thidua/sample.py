@@ -127,3 +127,36 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
             address=f"{username}@{MAIL_DOMAIN}",
         )
     return SampleSummary(units=len(UNITS), actors=actors + 3, created=created)
+
+
+def sample_org(*, year: int = YEAR) -> dict[str, list[dict[str, object]]]:
+    """The sample as an organisation file (`thidua org import`): the same rows as load_sample."""
+    leaders = {LEADER_2019: "leader", DEPUTY_2019: "deputy"}
+    people: list[dict[str, object]] = []
+    for code, name in UNITS:
+        for username, full_name, role in (
+            (officer_username(code), f"Cán bộ thi đua {name}", Role.UNIT_OFFICER),
+            (commander_username(code), f"Chỉ huy {name}", Role.CLUSTER_LEADER),
+        ):
+            people.append(
+                {"username": username, "full_name": full_name, "unit": code, "role": role.value}
+            )
+    for (username, full_name), role in (
+        (DIRECTORATE, Role.DIRECTORATE),
+        (COUNCIL, Role.COUNCIL),
+        (ADMIN, Role.ADMIN),
+    ):
+        people.append({"username": username, "full_name": full_name, "role": role.value})
+    for person in people:
+        person.update(language="vi", email=f"{person['username']}@{MAIL_DOMAIN}")
+    return {
+        "movements": [{"code": MOVEMENT[0], "name": MOVEMENT[1]}],
+        "clusters": [{"code": CLUSTER[0], "name": CLUSTER[1], "body": BODY}],
+        "units": [{"code": code, "name": name} for code, name in UNITS],
+        "memberships": [
+            {"year": year, "cluster": CLUSTER[0], "unit": code, "role": leaders.get(code, "member")}
+            for code, _ in UNITS
+        ],
+        "people": people,
+        "past_titles": [{"unit": code, "year": 2018, "title": t} for code, t in HISTORY_2018],
+    }

@@ -11,9 +11,9 @@ from rules.scoring import consolidate, rank_units
 
 QT, TT, FLAG = "Đơn vị Quyết thắng", "Đơn vị tiên tiến", "Cờ luân lưu"
 TOTALS = {"TCCB": 97, "TC": 95, "TM": 93, "HC": 92, "ANTD": 91, "HL": 80, "XDPT": 78}
-NO_HISTORY_NOTE = (
-    "Chưa có dữ liệu các năm trước; chưa kiểm tra điều kiện "
-    "đạt danh hiệu “Đơn vị Quyết thắng” 1 năm liền trước (2018)"
+NO_RECORD_NOTE = (
+    "Chưa có dữ liệu năm 2018: chưa kiểm tra điều kiện đạt danh hiệu “Đơn vị Quyết thắng” "
+    "1 năm liền trước (2018); Ban Giám đốc xác nhận hoặc bỏ đề nghị"
 )
 
 
@@ -21,7 +21,9 @@ def make_ranking(r: CycleRules) -> list[RankedUnit]:
     return rank_units(r, consolidate(r, list(TOTALS), {u: D(t) for u, t in TOTALS.items()}, {}))
 
 
-def cand(unit: str, title: str, *reasons: str, eligible: bool = True) -> NominationCandidate:
+def cand(
+    unit: str, title: str, *reasons: str, eligible: bool = True, unrecorded: tuple[int, ...] = ()
+) -> NominationCandidate:
     rank = list(TOTALS).index(unit) + 1
     return NominationCandidate(
         unit=unit,
@@ -30,6 +32,7 @@ def cand(unit: str, title: str, *reasons: str, eligible: bool = True) -> Nominat
         rank=rank,
         eligible=eligible,
         reasons=reasons,
+        unrecorded_years=unrecorded,
     )
 
 
@@ -55,12 +58,25 @@ def test_flag_first_then_titles_in_rules_order_then_rank():
     ]
 
 
-def test_no_history_is_eligible_with_a_note():
-    assert run(acclaimed="TC", approved_titles={}, history={"TCCB": {2018: {QT}}}) == [
-        cand("TC", FLAG, NO_HISTORY_NOTE)
-    ]
-    assert run(acclaimed="TC", approved_titles={}, history={"TC": {}}) == [
-        cand("TC", FLAG, NO_HISTORY_NOTE)
+def test_no_record_is_never_eligible_by_itself_the_directorate_decides():
+    """Nothing known of 2018 (thidua did not run, no history imported): the nomination is
+    marked for the directorate to confirm or drop, never passed or refused on our ignorance."""
+    marked = cand("TC", FLAG, NO_RECORD_NOTE, unrecorded=(2018,))
+    assert run(acclaimed="TC", approved_titles={}, history={"TCCB": {2018: {QT}}}) == [marked]
+    assert run(acclaimed="TC", approved_titles={}, history={"TC": {2017: {QT}}}) == [marked]
+
+
+def test_a_year_on_record_with_no_title_is_no_title():
+    """A year thidua ran (or imported as "no title"): the unit took part and earned nothing."""
+    got = run(acclaimed="TC", approved_titles={}, history={"TC": {2018: set()}})
+    assert got == [
+        cand(
+            "TC",
+            FLAG,
+            "Chưa đủ điều kiện: phải đạt danh hiệu “Đơn vị Quyết thắng” 1 năm liền trước "
+            "(2018), thiếu năm 2018",
+            eligible=False,
+        )
     ]
 
 
@@ -81,7 +97,8 @@ def test_multi_year_prerequisite_names_every_missing_year():
     r = default_rules(lot_seed="s").model_copy(
         update={"prerequisites": (Prerequisite(title=FLAG, requires=QT, years=3),)}
     )
-    got = run(r, acclaimed="TCCB", approved_titles={}, history={"TCCB": {2017: [QT]}})
+    history = {"TCCB": {2016: [], 2017: [QT], 2018: ["Đơn vị tiên tiến"]}}
+    got = run(r, acclaimed="TCCB", approved_titles={}, history=history)
     assert got == [
         cand(
             "TCCB",
@@ -89,6 +106,18 @@ def test_multi_year_prerequisite_names_every_missing_year():
             "Chưa đủ điều kiện: phải đạt danh hiệu “Đơn vị Quyết thắng” 3 năm liền trước "
             "(2016, 2017, 2018), thiếu năm 2016, 2018",
             eligible=False,
+        )
+    ]
+    # Years with no record are named as such, apart from the years on record without it.
+    got = run(r, acclaimed="TCCB", approved_titles={}, history={"TCCB": {2017: [QT]}})
+    assert got == [
+        cand(
+            "TCCB",
+            FLAG,
+            "Chưa có dữ liệu năm 2016, 2018: chưa kiểm tra điều kiện đạt danh hiệu “Đơn vị "
+            "Quyết thắng” 3 năm liền trước (2016, 2017, 2018); Ban Giám đốc xác nhận hoặc bỏ "
+            "đề nghị",
+            unrecorded=(2016, 2018),
         )
     ]
     history = {"TCCB": {y: [QT, "Cờ thi đua của Bộ Công an"] for y in (2016, 2017, 2018)}}

@@ -29,6 +29,8 @@ MODULES = (
     "bench",
     "audit",
     "council",
+    "nominations",
+    "org",
 )
 INDEX_FILE = Path(__file__).with_name("command_index.py")
 

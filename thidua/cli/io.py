@@ -257,10 +257,11 @@ def print_error(exc: ThiduaError, *, as_json: bool = False) -> None:
     if as_json:
         field = exc.field if isinstance(exc, InvalidInput) else None
         reason = exc.reason if isinstance(exc, InvalidInput) else exc.message
-        sys.stderr.write(
-            json.dumps({"error": reason, "field": field, "code": exc.exit_code}, ensure_ascii=False)
-            + "\n"
-        )
+        body: dict[str, Any] = {"error": reason, "field": field, "code": exc.exit_code}
+        problems = getattr(exc, "problems", None)  # a file with several problems lists them all
+        if problems is not None:
+            body["problems"] = [{"where": p.where, "reason": p.reason} for p in problems]
+        sys.stderr.write(json.dumps(body, ensure_ascii=False) + "\n")
         return
     if isinstance(exc, InvalidInput):
         text = f"Lỗi: trường {exc.field}: {exc.reason}"

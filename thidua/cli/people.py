@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import select
+from sqlmodel import col, select
 
-from models import Actor
+from models import Actor, Unit
 from thidua.cli import panels
 from thidua.cli.codes import code_app
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
@@ -30,7 +30,21 @@ ActorOpt = Annotated[
 
 @actors_app.command("secret")
 def issue_secret(
-    actor: ActorOpt,
+    actor: Annotated[
+        str | None,
+        typer.Option("--actor", help="Tên đăng nhập.", callback=bounded_name("actor")),
+    ] = None,
+    all_missing: Annotated[
+        bool,
+        typer.Option(
+            "--all-missing",
+            help="Cấp cho mọi người dùng chưa có mã; ghi vào tệp --out (không in ra màn hình).",
+        ),
+    ] = False,
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Tệp .csv mới (quyền 0600) nhận các mã, với --all-missing."),
+    ] = None,
     by: Annotated[
         str | None,
         typer.Option(
@@ -50,6 +64,15 @@ def issue_secret(
 ) -> None:
     """Cấp mã bí mật mới (hiện một lần). Chỉ lần cấp đầu tiên của hệ thống, cho quản trị viên,
     không cần --by; sau đó quản trị viên bị mất mã dùng --recovery-key-file."""
+    if all_missing:
+        if actor is not None or recovery_key_file is not None:
+            raise InvalidInput("all-missing", "không dùng cùng --actor hay --recovery-key-file")
+        if by is None or out_file is None:
+            raise InvalidInput("out" if by else "by", "--all-missing cần --by và --out")
+        _issue_missing(by, out_file)
+        return
+    if actor is None:
+        raise InvalidInput("actor", "phải nêu --actor, hoặc --all-missing --out <tệp>")
     recovery_key = None
     if recovery_key_file is not None:
         try:
@@ -62,6 +85,51 @@ def issue_secret(
         secret = auth.issue_secret(session, by=admin, actor=target, recovery_key=recovery_key)
     done(f"Mã bí mật của {actor} (chỉ hiện lần này, hãy lưu lại): {secret}")
     note(f"Dùng: export THIDUA_SECRET='{secret}'")
+
+
+def _issue_missing(by: str, path: Path) -> None:
+    """Secrets for everyone active without one, written only to a new file readable by its
+    owner: they are handed out from there, never shown on a terminal or kept in a log."""
+    import csv
+    import io
+    import os
+
+    with session_scope() as session:
+        admin = authenticated(session, by)
+        people = session.exec(
+            select(Actor)
+            .where(col(Actor.secret_hash).is_(None), col(Actor.active).is_(True))
+            .order_by(col(Actor.username))
+        ).all()
+        if not people:
+            done("Mọi người dùng đều đã có mã bí mật; không cấp gì, không ghi tệp.")
+            return
+        units = {u.id: u.code for u in session.exec(select(Unit)).all()}
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(["username", "full_name", "unit", "role", "secret"])
+        for person in people:
+            secret = auth.issue_secret(session, by=admin, actor=person)
+            writer.writerow(
+                [person.username, person.full_name, units.get(person.unit_id, ""),
+                 person.role.value, secret]
+            )  # fmt: skip
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InvalidInput("out", f"tệp '{path}' đã có; chọn tệp mới") from None
+        except OSError as exc:
+            raise InvalidInput("out", f"không tạo được tệp '{path}': {exc.strerror}") from None
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(text.getvalue())
+            session.commit()
+        except BaseException:
+            path.unlink(missing_ok=True)  # secrets that were never committed must not linger
+            raise
+        count = len(people)
+    done(f"Đã cấp mã bí mật cho {count} người dùng, ghi vào {path} (chỉ chủ tệp đọc được).")
+    note("Trao từng mã cho đúng người, rồi xóa tệp.")
 
 
 @actors_app.command("revoke")

@@ -53,6 +53,7 @@ def init(
     url = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     done(f"Đã khởi tạo cơ sở dữ liệu: {url}")
     if not sample:
+        _next_steps()
         return
     with session_scope() as session:
         summary = load_sample(session)
@@ -61,6 +62,32 @@ def init(
         done(f"Đã nạp dữ liệu mẫu: {summary.units} đơn vị, {summary.actors} người dùng.")
     else:
         done("Dữ liệu mẫu đã có sẵn; không thêm gì.")
+
+
+NEXT_STEPS = """Các bước tiếp theo (xem README, mục "Running a real cycle"):
+  1. thidua org template --xlsx to-chuc.xlsx        sổ Excel mẫu: cụm, đơn vị, người dùng, …
+  2. điền sổ, rồi: thidua org import to-chuc.xlsx --dry-run   (kiểm tra, chưa ghi gì)
+     và: thidua org import to-chuc.xlsx             (lần đầu không cần --actor)
+  3. thidua actor secret --actor <quản trị viên>    mã bí mật đầu tiên, của quản trị viên
+  4. export THIDUA_SECRET=…   (mã vừa cấp), rồi cấp cho mọi người, ghi vào tệp mới (0600):
+     thidua actor secret --all-missing --out ma-bi-mat.csv --by <quản trị viên>
+  5. thidua org show                                còn gì cản việc bắt đầu chu kỳ
+  6. thidua cycle start --year <năm> --cluster <mã cụm> --actor <quản trị viên>"""
+
+
+def _next_steps() -> None:
+    with session_scope() as session:
+        units = len(session.exec(select(Unit.id)).all())
+        people = len(session.exec(select(Actor.id)).all())
+    if units or people:
+        out.print(
+            f"Cơ sở dữ liệu đã có {units} đơn vị, {people} người dùng; xem: thidua org show",
+            markup=False,
+            highlight=False,
+        )
+        return
+    out.print("Tổ chức còn trống (chưa có cụm, đơn vị, người dùng).", markup=False)
+    out.print(NEXT_STEPS, markup=False, highlight=False)
 
 
 def _print_sample(session: Session) -> None:

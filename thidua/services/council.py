@@ -8,7 +8,10 @@ Titles held in a past year, for prerequisites:
   award it or the nomination was not eligible to be filed;
 - a nominated title with no council decision yet, or returned, is pending: it does not make a
   unit ineligible, but the nomination says that it relies on a title still waiting for the
-  council (the same lenience as for a unit with no records: the reviewer is told to check).
+  council;
+- a year the unit took part in a completed campaign, or has imported history for (a row with
+  no title says "no title that year"), is on record; a year with neither is not known, and a
+  nomination that needs it waits for the directorate to confirm or drop it.
 """
 
 from collections.abc import Mapping
@@ -21,15 +24,18 @@ from sqlmodel import Session, col, select
 from models import (
     Actor,
     Campaign,
+    CampaignStatus,
     CouncilDecision,
     CouncilOutcome,
     Cycle,
+    Membership,
     Nomination,
     NominationStatus,
     Role,
     TitleHistory,
     Unit,
 )
+from rules.eligibility import no_record_note
 from thidua.errors import Conflict, InvalidInput, NotFound
 from thidua.services import audit
 from thidua.services.access import require_role
@@ -73,6 +79,9 @@ def nomination_status(nomination: Nomination, decision: CouncilDecision | None) 
     if nomination.status == NominationStatus.INELIGIBLE:
         # Not filed: it never goes before the council.
         return {**status_of(None), "council_status": "không gửi lên Hội đồng"}
+    if nomination.record_check == "pending":
+        note = no_record_note(nomination.unrecorded_years or [])
+        return {**status_of(None), "council_status": f"{note}: chờ Ban Giám đốc xác nhận"}
     return status_of(decision)
 
 
@@ -105,13 +114,29 @@ def past_titles(session: Session, ids: Mapping[str, int | None], before: int) ->
             held.setdefault(codes[n.unit_id], {}).setdefault(year, set()).add(n.title)
         elif d is None or d.outcome == CouncilOutcome.RETURNED:
             pending.setdefault(codes[n.unit_id], {}).setdefault(year, set()).add(n.title)
+    # A year the unit took part in a campaign that ran to its end is on record: what it was
+    # awarded then is all it holds for that year, nothing if nothing.
+    for unit_id, year in session.exec(
+        select(Membership.unit_id, Cycle.year)
+        .join(Campaign, col(Campaign.cluster_id) == col(Membership.cluster_id))
+        .join(Cycle, col(Cycle.id) == col(Campaign.cycle_id))
+        .where(
+            col(Membership.unit_id).in_(list(codes)),
+            Membership.year == Cycle.year,
+            Cycle.year < before,
+            Campaign.status == CampaignStatus.COMPLETED,
+        )
+    ).all():
+        held.setdefault(codes[unit_id], {}).setdefault(year, set())
     for row in session.exec(
         select(TitleHistory).where(
             col(TitleHistory.unit_id).in_(list(codes)), TitleHistory.year < before
         )
     ).all():
-        if (row.unit_id, row.year, row.title) not in seen:
-            held.setdefault(codes[row.unit_id], {}).setdefault(row.year, set()).add(row.title)
+        years = held.setdefault(codes[row.unit_id], {})
+        titles = years.setdefault(row.year, set())  # imported history: the year is on record
+        if row.title and (row.unit_id, row.year, row.title) not in seen:
+            titles.add(row.title)
     for code, years in pending.items():  # awarded in one campaign beats pending in another
         for year, titles in years.items():
             titles -= held.get(code, {}).get(year, set())
@@ -178,6 +203,12 @@ def decide(
         raise Conflict(
             f"Đề nghị “{title}” cho {unit.name if unit else unit_code} không đủ điều kiện "
             "nên không được gửi lên Hội đồng"
+        )
+    if nomination.record_check == "pending":
+        raise Conflict(
+            f"Đề nghị “{title}” cho {unit.name if unit else unit_code}: "
+            f"{no_record_note(nomination.unrecorded_years or [])}; chờ Ban Giám đốc xác nhận "
+            "hoặc bỏ (thidua nomination confirm|drop) trước khi Hội đồng quyết định"
         )
     before = latest_decisions(session, [nomination.id]).get(nomination.id)
     if before is not None and before.outcome != CouncilOutcome.RETURNED:

@@ -246,7 +246,36 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
                     command=f"thidua decide {c} approve|amend|return",
                 )
             )
+    if actor.role == Role.DIRECTORATE:
+        items += _unrecorded(session, actor)
     return sorted(items, key=lambda p: (p.due_at is None, p.due_at, p.campaign_id))
+
+
+def _unrecorded(session: Session, actor: Actor) -> list[PendingItem]:
+    """Nominations relying on years nothing records: the directorate confirms or drops them."""
+    items = []
+    for n, u in session.exec(
+        select(Nomination, Unit)
+        .join(Unit, col(Unit.id) == col(Nomination.unit_id))
+        .where(Nomination.record_check == "pending")
+        .order_by(col(Nomination.campaign_id), col(Nomination.id))
+    ).all():
+        view = load_campaign(session, n.campaign_id)
+        years = ", ".join(map(str, n.unrecorded_years or []))
+        items.append(
+            PendingItem(
+                campaign_id=view.id,
+                campaign=view.run_name,
+                stage_label=Stage.NOMINATION.label,
+                due_at=None,
+                what=f"đề nghị “{n.title}” cho {u.name}: chưa có dữ liệu năm {years}; "
+                "xác nhận hoặc bỏ",
+                command=f"thidua nomination confirm|drop --campaign {view.id} --unit {u.code} "
+                f'--title "{n.title}" --reason <lý do> --actor {actor.username}',
+                flow_run_id=view.campaign.flow_run_id,
+            )
+        )
+    return items
 
 
 def _code(session: Session, unit_id: int) -> str:

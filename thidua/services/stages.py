@@ -288,6 +288,8 @@ def _close_nomination(
                     rank=c.rank,
                     eligible=c.eligible,
                     reasons=list(c.reasons),
+                    unrecorded_years=list(c.unrecorded_years) or None,
+                    record_check="pending" if c.unrecorded_years else None,
                     status=NominationStatus.SUBMITTED
                     if c.eligible
                     else NominationStatus.INELIGIBLE,
@@ -318,7 +320,6 @@ def _record_year(session: Session, view: CampaignView, outcome: dict[str, Any]) 
             is None
         ):
             session.add(TitleHistory(unit_id=unit_id, year=view.year, title=title))
-    roles = {outcome.get("leader"): MemberRole.LEADER, outcome.get("deputy"): MemberRole.DEPUTY}
     next_year = view.year + 1
     if (
         session.exec(
@@ -329,16 +330,39 @@ def _record_year(session: Session, view: CampaignView, outcome: dict[str, Any]) 
         is not None
     ):
         return  # next year's membership was already set up (by an admin or an earlier run)
+    roles = next_roles(view, outcome.get("leader"), outcome.get("deputy"))
     for unit in view.members:
+        if unit.retired_from is not None and unit.retired_from <= next_year:
+            continue
         assert unit.id is not None and view.cluster.id is not None
+        role, carried = roles.get(unit.code, (MemberRole.MEMBER, False))
         session.add(
             Membership(
                 cluster_id=view.cluster.id,
                 unit_id=unit.id,
                 year=next_year,
-                role=roles.get(unit.code, MemberRole.MEMBER),
+                role=role,
+                carried_over=carried,
             )
         )
+
+
+def next_roles(
+    view: CampaignView, leader: str | None, deputy: str | None
+) -> dict[str, tuple[MemberRole, bool]]:
+    """Next year's leader and deputy: the elected ones; where the vote elected no one (no
+    quorum, an unresolved tie), this year's, carried over until the directorate appoints
+    others, so that next year's cycle is never blocked by an election that did not happen."""
+    roles: dict[str, tuple[MemberRole, bool]] = {}
+    for role, elected, now in (
+        (MemberRole.LEADER, leader, view.leader),
+        (MemberRole.DEPUTY, deputy, view.deputy),
+    ):
+        if elected is not None and elected not in roles:
+            roles[elected] = (role, False)
+        elif now is not None and now.code not in roles:
+            roles[now.code] = (role, True)
+    return roles
 
 
 _CLOSERS = {

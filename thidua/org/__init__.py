@@ -1,0 +1,1 @@
+"""The organisation file: read, check, apply, write (thidua org …)."""

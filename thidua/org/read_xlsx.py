@@ -1,0 +1,79 @@
+"""Reading the organisation from an Excel workbook: one worksheet per sheet, headers on row 1."""
+
+import io
+import zipfile
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from thidua.cli.io import read_capped
+from thidua.errors import InvalidInput
+from thidua.org.read_yaml import cell
+from thidua.org.schema import SHEET_BY_NAME, Problem, RawRow
+from thidua.org.write import GUIDE
+
+
+def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
+    data = read_capped(path)
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInput(
+            "file", f"'{path.name}' không phải sổ Excel .xlsx đọc được ({exc})"
+        ) from None
+    sheets: dict[str, list[RawRow]] = {s: [] for s in SHEET_BY_NAME}
+    problems: list[Problem] = []
+    try:
+        for ws in book.worksheets:
+            name = ws.title
+            if name not in SHEET_BY_NAME:
+                if name.lower() not in (GUIDE, "huong_dan", "readme"):
+                    known = ", ".join(SHEET_BY_NAME)
+                    problems.append(
+                        Problem(f"trang {name}", f"không có trong mẫu; chỉ có: {known}")
+                    )
+                continue
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            allowed = {c.key for c in SHEET_BY_NAME[name].columns}
+            keys: list[str | None] = []
+            for i, h in enumerate(header, start=1):
+                key = cell(h)
+                if key is None:
+                    keys.append(None)
+                    continue
+                key = str(key)
+                if key not in allowed:
+                    problems.append(
+                        Problem(
+                            f"{name}!{get_column_letter(i)}1",
+                            f"cột '{key[:64]}' không có trong mẫu; "
+                            f"chỉ có: {', '.join(sorted(allowed))}",
+                        )
+                    )
+                    keys.append(None)
+                else:
+                    keys.append(key)
+            for r, values in enumerate(rows, start=2):
+                row = {k: cell(v) for k, v in zip(keys, values, strict=False) if k is not None}
+                if all(v is None for v in row.values()):
+                    continue  # an empty line between rows
+                places = {
+                    k: f"{name}!{get_column_letter(i)}{r} (cột {k})"
+                    for i, k in enumerate(keys, start=1)
+                    if k is not None
+                }
+                sheets[name].append(
+                    RawRow(
+                        name,
+                        {k: v for k, v in row.items() if v is not None},
+                        places,
+                        f"{name} dòng {r}",
+                    )
+                )
+    finally:
+        book.close()
+    return sheets, problems

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rules.config import VoteRules
 from rules.results import NominationCandidate, RankedUnit, VoteResult
@@ -73,6 +73,8 @@ class MinutesContext(_Frozen):
     rules: VoteRules
     gap_threshold: Decimal  # CycleRules.gap_threshold, stated beside the flagged units
     gap_flagged: tuple[UnitRef, ...]  # units asked to explain (giải trình) their self/peer gap
+    # Unit code -> the explanation it filed during the peer review (thidua submit explanation).
+    explanations: dict[str, str] = Field(default_factory=dict)
     lot_seed: str  # the recorded seed of the lot that breaks final ties
     closed_reason: str  # "Đủ phiếu, Cụm trưởng xác nhận", "Hết hạn"
     # Absent members whose written ballot the cluster leader entered; also in `absent` and `voted`.

@@ -114,3 +114,17 @@ class Decision(SQLModel, table=True):
     reason: str = ""
     via: str = "cli"  # cli | prefect-ui | simulation
     created_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))
+
+
+class Explanation(SQLModel, table=True):
+    """A unit's explanation (giải trình) of the gap between its self-score and its peers', filed
+    during the peer review it answers (thidua/services/explanations.py). One per unit and
+    peer-review run; filing again replaces the text (the audit log keeps the earlier one)."""
+
+    __table_args__ = (UniqueConstraint("stage_run_id", "unit_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    text: str
+    submitted_by: int = Field(foreign_key="actor.id")
+    submitted_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping, Sequence
 
-from rules.errors import RuleViolation
+from rules.errors import RuleViolation, raise_all
 from rules.results import BallotContent
 
 NOT_A_MEMBER = "không phải đơn vị thành viên của cụm"
@@ -17,28 +17,33 @@ def validate_ballot(
     proposed_titles: Mapping[str, str | None],
     allow_self_title: bool = False,
 ) -> BallotContent:
-    """Refuse a ballot that breaks a rule; an unanswered question is an abstention, not an error.
+    """Refuse a ballot that breaks a rule, naming every broken rule at once; an unanswered
+    question is an abstention, not an error.
 
     This is the only moment the voter is known, so every check that needs the voter (no vote for
     oneself) happens here and not at the tally.
     """
     if voter not in members:
         raise RuleViolation("voter", NOT_A_MEMBER)
+    found: list[RuleViolation] = []
     for question in ("acclaim", "leader", "deputy"):
         choice: str | None = getattr(ballot, question)
         if choice is None:
             continue
         if choice not in members:
-            raise RuleViolation(f"ballot.{question}", NOT_A_MEMBER)
-        if choice == voter:
-            raise RuleViolation(f"ballot.{question}", SELF_VOTE)
+            found.append(RuleViolation(f"ballot.{question}", NOT_A_MEMBER))
+        elif choice == voter:
+            found.append(RuleViolation(f"ballot.{question}", SELF_VOTE))
     if ballot.deputy is not None and ballot.deputy == ballot.leader:
-        raise RuleViolation("ballot.deputy", "Cụm phó phải là đơn vị khác với Cụm trưởng")
+        found.append(RuleViolation("ballot.deputy", "Cụm phó phải là đơn vị khác với Cụm trưởng"))
     for unit in sorted(ballot.titles):
         if proposed_titles.get(unit) is None:
-            raise RuleViolation(
-                f"ballot.titles.{unit}", "đơn vị này không được đề xuất danh hiệu thi đua"
+            found.append(
+                RuleViolation(
+                    f"ballot.titles.{unit}", "đơn vị này không được đề xuất danh hiệu thi đua"
+                )
             )
-        if unit == voter and not allow_self_title:
-            raise RuleViolation(f"ballot.titles.{unit}", SELF_VOTE)
+        elif unit == voter and not allow_self_title:
+            found.append(RuleViolation(f"ballot.titles.{unit}", SELF_VOTE))
+    raise_all(found)
     return ballot

@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
 from rules.config import CycleRules, ScoringScheme
-from rules.errors import RuleViolation
+from rules.errors import RuleViolation, raise_all
 from rules.lot import lot_order
 from rules.results import RankedUnit, UnitScore
 
@@ -14,7 +14,7 @@ CENT = Decimal("0.01")
 MAX_SCORE_INTEGER_DIGITS = 6
 MAX_SCORE_DIGITS = 12
 
-ScoreValue = Decimal | int | float | str
+ScoreValue = Decimal | int | float | str | None
 
 
 def quantize_points(value: Decimal) -> Decimal:
@@ -38,6 +38,8 @@ def format_points(value: Decimal) -> str:
 
 def _parse(field: str, raw: ScoreValue) -> Decimal:
     # bool is an int to Python, but True is not a score anyone meant to type.
+    if raw is None:
+        raise RuleViolation(field, "thiếu điểm")
     if isinstance(raw, bool):
         raise RuleViolation(field, "không phải là số")
     try:
@@ -47,7 +49,7 @@ def _parse(field: str, raw: ScoreValue) -> Decimal:
     except (InvalidOperation, ValueError, TypeError):
         raise RuleViolation(field, "không phải là số") from None
     if not value.is_finite():
-        raise RuleViolation(field, "không phải là số")
+        raise RuleViolation(field, "không phải là số hữu hạn (NaN, vô cùng)")
     # Checked before any arithmetic: quantize() of 1e308 or of a thousand-digit number overflows
     # the decimal context (InvalidOperation) instead of answering.
     digits, exponent = len(value.as_tuple().digits), value.as_tuple().exponent
@@ -75,32 +77,42 @@ def validate_scores(scheme: ScoringScheme, scores: Mapping[str, ScoreValue]) -> 
     """Check one score sheet against the scheme; return every item of the scheme as points.
 
     Criteria must all be scored (an empty line is not a zero); bonus and penalty items are
-    scored only when they apply, so a missing one counts 0.
+    scored only when they apply, so a missing one counts 0. Every line is checked before
+    anything is refused, and all the violations are raised together (RuleViolations).
     """
+    found: list[RuleViolation] = []
     known = set(scheme.item_codes)
     for code in sorted(scores):
         if code not in known:
-            raise RuleViolation(f"scores.{code}", "không có trong thang điểm")
+            found.append(RuleViolation(f"scores.{code}", "không có trong thang điểm"))
 
     result: dict[str, Decimal] = {}
-    for criterion in scheme.criteria:
-        field = f"scores.{criterion.code}"
-        if criterion.code not in scores:
-            raise RuleViolation(field, "thiếu điểm")
-        result[criterion.code] = _check_item(
-            field, scores[criterion.code], criterion.max_points, criterion.step
-        )
-    for item in (*scheme.bonuses, *scheme.penalties):
-        raw = scores.get(item.code, Decimal(0))
-        result[item.code] = _check_item(f"scores.{item.code}", raw, item.max_points, item.step)
+    lines = [(c.code, c.max_points, c.step, True) for c in scheme.criteria]
+    lines += [(i.code, i.max_points, i.step, False) for i in (*scheme.bonuses, *scheme.penalties)]
+    for code, max_points, step, required in lines:
+        field = f"scores.{code}"
+        if code not in scores or scores[code] is None:
+            if required:
+                found.append(RuleViolation(field, "thiếu điểm"))
+                continue
+            raw: ScoreValue = Decimal(0)
+        else:
+            raw = scores[code]
+        try:
+            result[code] = _check_item(field, raw, max_points, step)
+        except RuleViolation as exc:
+            found.append(exc)
 
-    bonus = sum((result[b.code] for b in scheme.bonuses), Decimal(0))
+    bonus = sum((result.get(b.code, Decimal(0)) for b in scheme.bonuses), Decimal(0))
     if bonus > scheme.max_bonus:
-        raise RuleViolation(
-            "scores",
-            f"tổng điểm thưởng {format_points(bonus)} vượt quá mức tối đa "
-            f"{format_points(scheme.max_bonus)}",
+        found.append(
+            RuleViolation(
+                "scores",
+                f"tổng điểm thưởng {format_points(bonus)} vượt quá mức tối đa "
+                f"{format_points(scheme.max_bonus)}",
+            )
         )
+    raise_all(found)
     return result
 
 

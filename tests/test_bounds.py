@@ -75,14 +75,17 @@ HOSTILE_FILES = {
         lambda: _scores_with(0).replace(": 0", ": " + MILLION),
         ["trường file", "quá nhiều chữ số"],
     ),
-    "nan.json": (lambda: '{"scores": {"A": NaN}}', ["trường scores.A", "hữu hạn"]),
+    "nan.json": (
+        lambda: json.dumps({"scores": {**sheet(), "XDD1": float("nan")}}),
+        ["trường scores.XDD1", "hữu hạn"],
+    ),
     "ten-mb.yaml": (
         lambda: f"evidence: [{'x' * (10 * 1024 * 1024)}]\n",
         ["trường file", "lớn quá 1024 KiB"],
     ),
     "evidence-item.json": (
         lambda: json.dumps({"scores": sheet(), "evidence": ["ok", "x" * 2_001]}),
-        ["trường evidence.1", "dài quá 2000 ký tự"],
+        ["trường evidence[1]", "dài quá 2000 ký tự"],
     ),
     "evidence-count.json": (
         lambda: json.dumps({"scores": sheet(), "evidence": ["x"] * 101}),
@@ -133,9 +136,9 @@ def test_review_comment_and_reviewee_bounded(
     review = {"reviewee": "BANTD", "scores": sheet(), "comment": "x" * 2_001}
     f = write(tmp_path, "r.yaml", review)
     args = ["submit", "review", "--campaign", campaign, "--actor", "canbo.ptm", "--file", f]
-    refused(runner, args, 2, "trường reviews.0.comment", "dài quá")
+    refused(runner, args, 2, "trường reviews[0].comment", "dài quá")
     f = write(tmp_path, "r.yaml", {**review, "comment": "", "reviewee": "B" * 65})
-    refused(runner, args, 2, "trường reviews.0.reviewee", "dài quá 64")
+    refused(runner, args, 2, "trường reviews[0].reviewee", "dài quá 64")
 
 
 def test_ballot_names_bounded(runner: CliRunner, campaign: int, tmp_path: Path) -> None:

@@ -165,6 +165,8 @@ def test_every_command_has_help(runner: CliRunner) -> None:
         ["submit", "self-assessment"],
         ["submit", "review"],
         ["submit", "ballot"],
+        ["submit", "explanation"],
+        ["form"],
         ["return"],
         ["confirm"],
         ["decide"],
@@ -253,7 +255,7 @@ def test_cycle_start_refusals(runner: CliRunner, sample_db: str, tmp_path: Path)
         runner,
         [*base, "--actor", "quantri", "--rules", write(tmp_path, "r.yaml", bad)],
         2,
-        "trường rules.scheme.groups.0.criteria.0.max_points",
+        "trường rules.scheme.groups[0].criteria[0].max_points",
     )
 
 
@@ -349,7 +351,7 @@ def test_self_assessment_refused_scores(
     [
         ("hong.yaml", "scores: {XDD1: 5\nachievements: [", "YAML không hợp lệ ở dòng"),
         ("hong.json", '{"scores": {"XDD1": 5,}', "JSON không hợp lệ ở dòng"),
-        ("tu-cham.txt", "scores: {}", ".yaml, .yml hoặc .json"),
+        ("tu-cham.txt", "scores: {}", ".yaml, .yml, .json hoặc .xlsx"),
         ("danh-sach.yaml", "- 1\n- 2\n", "bảng khóa: giá trị"),
         ("la.yaml", "scores: {}\nghi_chu: lạ\n", "trường ghi_chu"),
     ],

@@ -2,8 +2,10 @@
 module at all, and Prefect and the simulation are for the commands that talk to Prefect or
 run the demo, not for an officer's submit."""
 
+import json
 import subprocess
 import sys
+from typing import Any
 
 from typer.testing import CliRunner
 
@@ -56,6 +58,30 @@ def test_the_command_index_is_what_the_modules_register() -> None:
     """If this fails, a command was added or changed: run `python -m thidua.cli.index`."""
     assert [index.Entry(*row) for row in COMMANDS] == index.build()
     assert index.render(index.build()) == index.INDEX_FILE.read_text(encoding="utf-8")
+
+
+def _shapes_in_a_fresh_process(statement: str) -> dict[str, Any]:
+    code = f"import json; from thidua.cli import index; print(json.dumps({statement}))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_each_command_loaded_alone_is_the_command_of_the_whole_app() -> None:
+    """Each module alone, in its own process as `thidua <command>` runs it: a module that adds
+    to another module's command at import or registration would be lost there."""
+    whole = _shapes_in_a_fresh_process(
+        "{n: index.shape(c) for n, c in index.eager().commands.items()}"
+    )
+    alone: dict[str, Any] = {}
+    for module in dict.fromkeys(row[1] for row in COMMANDS):
+        names = [row[0] for row in COMMANDS if row[1] == module]
+        alone |= _shapes_in_a_fresh_process(
+            f"{{n: index.shape(index.load({module!r}, n)) for n in {names!r}}}"
+        )
+    assert alone == whole
 
 
 def test_the_help_lists_every_command_in_its_panel() -> None:

@@ -182,7 +182,7 @@ def test_every_problem_of_a_yaml_file_at_once(
         assert where == want_where and want_reason in reason, (where, reason)
     # Without --json, every line is printed too.
     text = flat(invoke(runner, "org", "import", tmp_path / "bad.yaml").stderr)
-    assert text.startswith("Lỗi: trường file: tệp có 7 lỗi, chưa ghi gì")
+    assert text.startswith("Lỗi: có 7 chỗ sai (không có gì được ghi):")
     assert all(where in text for where, _ in EXPECTED)
 
 
@@ -344,6 +344,8 @@ def test_a_retired_unit_cannot_be_a_member_after_it_retired(
     [problem] = json.loads(result.stderr)["problems"]
     assert problem == {
         "where": "memberships[7].year",
+        "field": "memberships[7].year",
+        "cell": None,
         "reason": "đơn vị 'CTT8' đã thôi hoạt động từ năm 2019",
     }
 

@@ -208,7 +208,7 @@ def test_memberships_of_a_started_year_are_not_changed_by_a_file(
     result = invoke(runner, "org", "import", path, "--actor", "quantri")
     assert result.exit_code == 2
     text = flat(result.stderr)
-    assert "tệp có 2 lỗi, chưa ghi gì" in text
+    assert "có 2 chỗ sai (không có gì được ghi)" in text
     assert (
         "memberships[0].role: cụm 'CTD4' (hoặc cụm cũ của 'PTM') đã bắt đầu chu kỳ năm 2019" in text
     )

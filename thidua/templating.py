@@ -1,9 +1,10 @@
 """The project's single Jinja2 environment, its Vietnamese formatting filters and `render`.
 
-Templates live in two packages and are looked up in this order:
-``documents/templates`` (minutes, memo, achievement report) and ``notifications/templates``
-(e-mail and chat messages). Names ending in ``.html.j2`` or ``.html`` are autoescaped; every
-other template (Markdown, plain text) is rendered as is. A missing variable raises
+Templates live in three packages and are looked up in this order:
+``documents/templates`` (minutes, memo, achievement report), ``notifications/templates``
+(e-mail and chat messages) and ``thidua/forms/templates`` (the YAML forms people fill). Names
+ending in ``.html.j2`` or ``.html`` are autoescaped; every other template (Markdown, plain
+text, YAML) is rendered as is. A missing variable raises
 ``jinja2.UndefinedError`` instead of printing an empty string.
 
 Filters (Vietnamese conventions):
@@ -19,6 +20,9 @@ Filters (Vietnamese conventions):
 - ``ty_le``: a Fraction as ``"2/3"``; ``phan_tram``: a share as a percent, ``"66,67%"``
   (``"80%"`` when whole).
 - ``md_cell``: makes a value safe inside a Markdown table cell (escapes ``|``, joins lines).
+- ``md_text``: a person's free text inside Markdown, every Markdown character escaped;
+  ``mot_dong``: text on one line; ``yaml_value`` / ``yaml_key``: a scalar or a key of a YAML
+  form, quoted where YAML would read it back as something else.
 - ``unescape``: undoes HTML escaping, for a non-HTML template printing a macro written in an
   autoescaped file (the documents' shared sentences, see documents/templates/_cau_*.html.j2).
 """
@@ -27,6 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
@@ -140,7 +146,48 @@ def unescape(value: object) -> str:
     return html.unescape(str(value))
 
 
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!<>|~])")
+
+
+def md_text(value: object) -> str:
+    """Free text a person typed, shown inside Markdown as text only, on one line: no link,
+    image, HTML or table cell of theirs comes alive on a form others read."""
+    return _MARKDOWN.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def mot_dong(value: object) -> str:
+    """Text on one line (a name inside a comment of a YAML form): whitespace runs joined."""
+    return " ".join(str(value).split())
+
+
+def yaml_value(value: object) -> str:
+    """A scalar of a YAML form, read back exactly as given: null for None, numbers as written,
+    text double-quoted (JSON's quoting is valid YAML and keeps ``yes`` or ``08`` text)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | int):
+        return json.dumps(value)
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+_PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+_YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
+def yaml_key(value: object) -> str:
+    """A key of a YAML form: bare when YAML reads it back as the same text, else quoted
+    (a unit coded ``NO`` would otherwise come back as false)."""
+    text = str(value)
+    if _PLAIN_KEY.match(text) and text.lower() not in _YAML_WORDS:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
 FILTERS = {
+    "md_text": md_text,
+    "mot_dong": mot_dong,
+    "yaml_value": yaml_value,
+    "yaml_key": yaml_key,
     "diem": diem,
     "ngay": ngay,
     "gio": gio,
@@ -158,7 +205,11 @@ def environment() -> Environment:
     """The one Jinja2 environment of the project, built on first use and then reused."""
     env = Environment(
         loader=ChoiceLoader(
-            [PackageLoader("documents", "templates"), PackageLoader("notifications", "templates")]
+            [
+                PackageLoader("documents", "templates"),
+                PackageLoader("notifications", "templates"),
+                PackageLoader("thidua.forms", "templates"),
+            ]
         ),
         autoescape=_autoescape,
         undefined=StrictUndefined,

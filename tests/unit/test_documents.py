@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 import documents
 import notifications
+import thidua.forms
 from documents.context import (
     AchievementContext,
     AwardedTitle,
@@ -35,6 +36,7 @@ from rules.results import Election, NominationCandidate, RankedUnit, TitleVote, 
 from thidua import templating
 from thidua.templating import all_templates, environment, render
 
+from .form_samples import form_sample
 from .notification_samples import template_samples
 
 D = Decimal
@@ -304,7 +306,7 @@ def decision_context(names: dict[str, str] = UNITS) -> DecisionContext:
 
 def _template_files() -> list[str]:
     names = []
-    for package in (documents, notifications):
+    for package in (documents, notifications, thidua.forms):
         assert package.__file__ is not None
         folder = Path(package.__file__).parent / "templates"
         names += [p.relative_to(folder).as_posix() for p in folder.rglob("*.j2")]
@@ -330,6 +332,23 @@ def _form_leader() -> dict[str, Any]:
         "campaign_id": 7,
         "year": 2019,
         "as_of": dt.datetime(2019, 10, 30, 2, 15, tzinfo=dt.UTC),
+        "gap_threshold": Decimal(10),
+        "gaps": [
+            {
+                "name": UNITS["thanh-tra"],
+                "self_total": Decimal("95"),
+                "peer_mean": Decimal("80.5"),
+                "gap": Decimal("14.5"),
+                "text": "Đơn vị có 2 chuyên đề | được Bộ khen",
+            },
+            {
+                "name": UNITS["cong-ty-thang-tam"],
+                "self_total": Decimal("60"),
+                "peer_mean": Decimal("75"),
+                "gap": Decimal("-15"),
+                "text": None,
+            },
+        ],
     }
 
 
@@ -375,6 +394,11 @@ SAMPLES: dict[str, Any] = {
     "_signature.txt.j2": dict,
     "form_leader.md.j2": _form_leader,
     "form_directorate.md.j2": _form_directorate,
+    # thidua/forms/templates
+    "_mau_chung.yaml.j2": dict,
+    "mau_tu_cham.yaml.j2": form_sample,
+    "mau_cham_cheo.yaml.j2": form_sample,
+    "mau_phieu_bau.yaml.j2": form_sample,
 }
 # notifications/templates/messages: sampled in tests/unit/notification_samples.py
 SAMPLES.update(template_samples(_template_files()))
@@ -441,6 +465,17 @@ def _assert_markdown_tables(out: str) -> None:
 
 
 # --- the minutes ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_minutes_carry_the_explanations(fmt: Any) -> None:
+    ctx = minutes_context()
+    [flagged] = ctx.gap_flagged
+    said = ctx.model_copy(update={"explanations": {flagged.code: "Có 12 chuyên đề <được> khen"}})
+    out = render_minutes(said, fmt)
+    text = "Có 12 chuyên đề \\<được\\> khen" if fmt == "md" else "Có 12 chuyên đề &lt;được&gt; khen"
+    assert f"Giải trình: {text}" in out
+    assert "Đơn vị chưa giải trình." in render_minutes(ctx, fmt)
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

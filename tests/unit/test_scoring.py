@@ -14,7 +14,7 @@ from rules.config import (
     VoteRules,
 )
 from rules.defaults import default_rules, default_scheme, example_scores
-from rules.errors import RuleViolation
+from rules.errors import RuleViolation, RuleViolations
 from rules.lot import lot_order
 from rules.results import RankedUnit, UnitScore
 from rules.scoring import (
@@ -111,8 +111,8 @@ def test_valid_sheet_returns_every_item_as_cents():
         ({"A": 1, "B": 5, "X9": 1}, "scores.X9", "không có trong thang điểm"),
         ({"A": "mười", "B": 5}, "scores.A", "không phải là số"),
         ({"A": True, "B": 5}, "scores.A", "không phải là số"),
-        ({"A": "NaN", "B": 5}, "scores.A", "không phải là số"),
-        ({"A": float("inf"), "B": 5}, "scores.A", "không phải là số"),
+        ({"A": "NaN", "B": 5}, "scores.A", "không phải là số hữu hạn (NaN, vô cùng)"),
+        ({"A": float("inf"), "B": 5}, "scores.A", "không phải là số hữu hạn (NaN, vô cùng)"),
         ({"A": -1, "B": 5}, "scores.A", "không được âm"),
         ({"A": D("10.01"), "B": 5}, "scores.A", "vượt quá điểm tối đa 10"),
         ({"A": "1.005", "B": 5}, "scores.A", "chỉ được có tối đa 2 chữ số thập phân"),
@@ -128,6 +128,20 @@ def test_invalid_sheet_is_refused(scores, field, reason):
     with pytest.raises(RuleViolation) as e:
         validate_scores(SCHEME, scores)
     assert (e.value.field, e.value.reason) == (field, reason)
+
+
+def test_every_violation_of_a_sheet_at_once():
+    scores = {"A": "mười", "X9": 1, "T1": 3, "T2": 2, "P1": -2}  # B is missing
+    with pytest.raises(RuleViolations) as e:
+        validate_scores(SCHEME, scores)
+    assert [(v.field, v.reason) for v in e.value.violations] == [
+        ("scores.X9", "không có trong thang điểm"),
+        ("scores.A", "không phải là số"),
+        ("scores.B", "thiếu điểm"),
+        ("scores.P1", "không được âm"),
+        ("scores", "tổng điểm thưởng 5 vượt quá mức tối đa 4"),
+    ]
+    assert (e.value.field, e.value.reason) == ("scores.X9", "không có trong thang điểm")
 
 
 def test_trailing_zeros_are_not_extra_decimals():

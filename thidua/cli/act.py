@@ -11,14 +11,12 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import typer
-from pydantic import ValidationError
 from sqlmodel import Session
 
 from models import Unit
-from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.cli import panels
-from thidua.cli.io import authenticated, done, invalid_from, load_data, load_model, note, out
+from thidua.cli.io import authenticated, done, note, out, read_capped
 from thidua.cli.options import (
     ReturnCommentOpt,
     ReturnUnitOpt,
@@ -28,10 +26,13 @@ from thidua.cli.options import (
 )
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
-from thidua.limits import NAME, TITLE, check_text
+from thidua.forms import checks
+from thidua.forms.read import read_form
+from thidua.limits import NAME, TITLE
 from thidua.services import decisions, submissions
+from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
-from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
+from thidua.services.results import ranking_of
 from thidua.templating import diem
 
 submit_app = typer.Typer(
@@ -51,9 +52,13 @@ ActorOpt = Annotated[
         "--actor", help="Tên đăng nhập của người thực hiện.", callback=bounded_name("actor")
     ),
 ]
-# More than any cluster has members.
-MAX_BALLOT_TITLES = 200
-FileOpt = Annotated[Path, typer.Option("--file", help="Tệp .yaml, .yml hoặc .json.")]
+FileOpt = Annotated[
+    Path,
+    typer.Option(
+        "--file",
+        help="Tệp .yaml, .yml, .json hoặc .xlsx (lấy mẫu điền sẵn bằng: thidua form …).",
+    ),
+]
 
 
 class ReturnTo(StrEnum):
@@ -76,32 +81,33 @@ def _unit_name(session: Session, unit_id: int | None) -> str:
 
 @submit_app.command("self-assessment")
 def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
-    """Nộp bản tự chấm điểm của đơn vị (self-assessment)."""
-    data = load_model(file, SelfAssessmentInput)
+    """Nộp bản tự chấm điểm của đơn vị (self-assessment). Mẫu: thidua form self-assessment."""
+    filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
+        view = load_campaign(session, campaign)
+        unit = require_member_officer(who, view, "nộp bản tự chấm điểm")
+        data = checks.check_self_assessment(view, unit, filled)
         sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
-        name = _unit_name(session, sa.unit_id)
+        name = unit.name
     done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
 
 
 @submit_app.command("review")
 def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None:
-    """Nộp phiếu chấm chéo các đơn vị khác (peer reviews: {reviews: [...]} hoặc một phiếu)."""
-    raw = load_data(file)
-    if isinstance(raw, list):
-        raw = {"reviews": raw}
-    elif isinstance(raw, dict) and "reviews" not in raw:
-        raw = {"reviews": [raw]}
-    data = load_model(file, ReviewsInput, data=raw)
+    """Nộp phiếu chấm chéo các đơn vị khác ({reviews: [...]} hoặc một phiếu). Mẫu: thidua form
+    review."""
+    filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
+        view = load_campaign(session, campaign)
+        unit = require_member_officer(who, view, "chấm chéo")
+        data = checks.check_reviews(view, unit, filled)
         written = submissions.submit_reviews(
             session, actor=who, campaign_id=campaign, reviews=data.reviews
         )
-        name = _unit_name(session, who.unit_id)
         names = [_unit_name(session, r.reviewee_unit_id) for r in written]
-    done(f"Đã nhận {len(written)} phiếu chấm chéo của {name}: {', '.join(names)}.")
+    done(f"Đã nhận {len(written)} phiếu chấm chéo của {unit.name}: {', '.join(names)}.")
 
 
 @submit_app.command("ballot")
@@ -121,51 +127,42 @@ def submit_ballot(
         typer.Option("--unit", help="Mã đơn vị vắng mặt gửi phiếu.", callback=bounded_name("unit")),
     ] = None,
 ) -> None:
-    """Bỏ phiếu kín (secret ballot): suy tôn, Cụm trưởng, Cụm phó, danh hiệu."""
+    """Bỏ phiếu kín (secret ballot): suy tôn, Cụm trưởng, Cụm phó, danh hiệu. Mẫu: thidua form
+    ballot."""
     if written != (unit is not None):
         raise InvalidInput("unit", "phiếu bằng văn bản cần cả --written và --unit <mã đơn vị>")
-    raw = load_data(file)
-    if not isinstance(raw, dict):
-        raise InvalidInput("file", f"nội dung tệp '{file.name}' phải là một bảng khóa: giá trị")
-    try:
-        ballot = BallotContent.model_validate(raw)
-    except ValidationError as exc:
-        raise invalid_from(exc, "ballot") from None
-    _check_ballot_names(ballot)
+    filled = read_form(file)
     if unit is not None:
         from thidua.services.votes import cast_written_ballot
 
         with session_scope() as session:
             who = authenticated(session, actor)
+            view = load_campaign(session, campaign)
+            voter = view.unit(unit)
+            ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
             cast_written_ballot(
                 session, actor=who, campaign_id=campaign, unit_code=unit, ballot=ballot
             )
-            name = load_campaign(session, campaign).unit(unit).name
         done(
-            f"Đã ghi nhận phiếu bầu kín bằng văn bản của {name} (vắng mặt). Danh sách bỏ phiếu "
-            "ghi đơn vị bỏ phiếu bằng văn bản; nội dung phiếu vẫn lưu tách, không gắn với đơn vị."
+            f"Đã ghi nhận phiếu bầu kín bằng văn bản của {voter.name} (vắng mặt). Danh sách bỏ "
+            "phiếu ghi đơn vị bỏ phiếu bằng văn bản; nội dung phiếu vẫn lưu tách, không gắn với "
+            "đơn vị."
         )
         return
     with session_scope() as session:
         who = authenticated(session, actor)
+        view = load_campaign(session, campaign)
+        voter = require_member_officer(who, view, "bỏ phiếu")
+        ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
         submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
-        name = _unit_name(session, who.unit_id)
     done(
-        f"Đã ghi nhận phiếu bầu kín của {name}. Nội dung phiếu được lưu tách khỏi danh sách "
+        f"Đã ghi nhận phiếu bầu kín của {voter.name}. Nội dung phiếu được lưu tách khỏi danh sách "
         "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào."
     )
 
 
-def _check_ballot_names(ballot: BallotContent) -> None:
-    # The ballot's model lives with the pure rules; the unit codes it names are bounded here.
-    for name in ("acclaim", "leader", "deputy"):
-        value = getattr(ballot, name)
-        if value is not None:
-            check_text(f"ballot.{name}", value, max_length=NAME)
-    if len(ballot.titles) > MAX_BALLOT_TITLES:
-        raise InvalidInput("ballot.titles", f"có quá {MAX_BALLOT_TITLES} phần tử")
-    for code in ballot.titles:
-        check_text("ballot.titles", code, max_length=NAME)
+def _proposed(session: Session, campaign_id: int) -> dict[str, str | None]:
+    return {r.unit: r.proposed_title for r in ranking_of(session, campaign_id) or []}
 
 
 def return_cmd(
@@ -318,3 +315,35 @@ def wake(flow_run_id: UUID | None) -> None:
         done(f"Lượt chạy đã tiếp tục: {ui_url(flow_run_id)}")
     else:
         note(f"Lượt chạy chưa ở trạng thái chờ; {later}")
+
+
+@submit_app.command("explanation")
+def submit_explanation(
+    campaign: CampaignOpt,
+    actor: ActorOpt,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="Tệp văn bản (UTF-8) chứa nội dung giải trình.")
+    ] = None,
+    text: Annotated[
+        str | None, typer.Option("--text", help="Nội dung giải trình (thay cho --file).")
+    ] = None,
+) -> None:
+    """Giải trình chênh lệch giữa điểm tự chấm và điểm chấm chéo (explanation), khi đơn vị bị
+    nêu tên; trong giai đoạn chấm chéo, trước khi Cụm trưởng xác nhận."""
+    from thidua.services.explanations import submit_explanation as submit
+
+    if (file is None) == (text is None):
+        raise InvalidInput("text", "cần đúng một trong --file hoặc --text")
+    if file is not None:
+        try:
+            text = read_capped(file).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidInput("file", f"tệp '{file.name}' không phải văn bản UTF-8") from None
+    assert text is not None
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        submit(session, actor=who, campaign_id=campaign, text=text)
+    done(
+        "Đã nhận giải trình. Cụm trưởng đọc giải trình trước khi xác nhận kết quả chấm chéo; "
+        "biên bản họp ghi lại giải trình này."
+    )

@@ -9,7 +9,7 @@ or asking for its own help, imports only the module that registers it.
 import importlib
 import pprint
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import click
 import typer
@@ -18,6 +18,7 @@ from typer.core import TyperCommand
 # The order of registration is the order of the help panels: people who act first.
 MODULES = (
     "act",
+    "forms",
     "votes",
     "people",
     "read",
@@ -54,15 +55,35 @@ def load(module: str, name: str) -> click.Command | None:
     return _group_of(module).commands.get(name)
 
 
-def build() -> list[Entry]:
-    """Every command as the modules register it (imports them all: for the generator only)."""
-    entries: list[Entry] = []
+def eager() -> typer.core.TyperGroup:
+    """The whole command line, every module registered in one app, as it would be unloaded."""
+    whole = typer.Typer()
     for module in MODULES:
-        for name, command in _group_of(module).commands.items():
-            panel = getattr(command, "rich_help_panel", None)
-            text = command.short_help or command.help or ""
-            entries.append(Entry(name, module, panel, text, bool(command.hidden)))
+        importlib.import_module(f"thidua.cli.{module}").register(whole)
+    return typer.main.get_group(whole)
+
+
+def build() -> list[Entry]:
+    """Every command in the whole app's order, with the module that registers it (imports them
+    all: for the generator and its test only)."""
+    owner = {name: m for m in MODULES for name in _group_of(m).commands}
+    entries: list[Entry] = []
+    for name, command in eager().commands.items():
+        panel = getattr(command, "rich_help_panel", None)
+        text = command.short_help or command.help or ""
+        entries.append(Entry(name, owner[name], panel, text, bool(command.hidden)))
     return entries
+
+
+def shape(command: click.Command) -> dict[str, Any]:
+    """A command's names, help, options and subcommands: to compare loading it alone with the
+    whole app (a module that adds to another module's command would be lost when loaded alone)."""
+    return {
+        "name": command.name,
+        "help": command.help,
+        "params": [[p.name, list(p.opts), p.required] for p in command.params],
+        "commands": {n: shape(sub) for n, sub in getattr(command, "commands", {}).items()},
+    }
 
 
 def listing(entry: Entry) -> click.Command:

@@ -23,7 +23,7 @@ from yaml.composer import ComposerError
 
 from models import Actor
 from thidua.cli.context import on_behalf_of
-from thidua.errors import InvalidInput, ThiduaError, from_validation
+from thidua.errors import InvalidInput, Problem, ThiduaError, field_path, reason_of
 from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
 from thidua.services.audit import claimed_username, proven_actor_id
 from thidua.services.auth import authenticate
@@ -46,48 +46,23 @@ STATUS_LABELS = {
     "failed": "bị lỗi",
 }
 
-# pydantic's messages are English; the common ones are said in Vietnamese.
-_REASONS = {
-    "missing": "thiếu trường bắt buộc",
-    "extra_forbidden": "trường không được phép (không có trong mẫu)",
-    "decimal_parsing": "không phải là số",
-    "decimal_type": "không phải là số",
-    "finite_number": "không phải là số hữu hạn (NaN, vô cùng)",
-    "float_parsing": "không phải là số",
-    "int_parsing": "không phải là số nguyên",
-    "bool_parsing": "phải là có/không (true/false)",
-    "bool_type": "phải là có/không (true/false)",
-    "string_type": "phải là chuỗi ký tự",
-    "dict_type": "phải là một bảng khóa: giá trị",
-    "model_type": "phải là một bảng khóa: giá trị",
-    "list_type": "phải là một danh sách",
-    "tuple_type": "phải là một danh sách",
-}
 
-
-def _field_part(part: object) -> str:
+def _field_part(part: int | str) -> int | str:
     # A key of the input is part of the field's name: an attacker's key must not carry a
     # megabyte or a control character into the message.
-    text = str(part)
-    if text_problem(text, max_length=NAME) is None:
-        return text
+    if isinstance(part, int) or text_problem(part, max_length=NAME) is None:
+        return part
     return "[khóa không hợp lệ]"
 
 
 def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
-    """The first pydantic error as an InvalidInput naming the field, in Vietnamese if known."""
-    first = exc.errors()[0]
-    loc = ".".join(_field_part(p) for p in first["loc"] if p != "[key]")
-    field = f"{prefix}.{loc}" if prefix and loc else (prefix or loc or "input")
-    ctx = first.get("ctx") or {}
-    reason = _REASONS.get(first["type"])
-    if first["type"] == "too_long":
-        reason = f"có quá {ctx.get('max_length')} phần tử"
-    elif first["type"] == "string_too_long":
-        reason = f"dài quá {ctx.get('max_length')} ký tự"
-    if reason is None:
-        return InvalidInput(field, from_validation(exc, prefix).reason)
-    return InvalidInput(field, reason)
+    """Every pydantic error as a Problem naming its field (one path style), in Vietnamese."""
+    return InvalidInput.of(
+        [
+            Problem(field_path([_field_part(p) for p in e["loc"]], prefix), reason_of(e))
+            for e in exc.errors()
+        ]
+    )
 
 
 def read_capped(path: Path, field: str = "file") -> bytes:
@@ -148,6 +123,85 @@ class _BoundedLoader(yaml.SafeLoader):
         finally:
             self._depth -= 1
 
+    def get_single_data(self) -> Any:
+        # Checked on the composed tree, where each key still has its line: PyYAML itself lets
+        # the last of two equal keys win, silently dropping a score the person typed.
+        node = self.get_single_node()
+        if node is None:
+            return None
+        _refuse_duplicates(_yaml_duplicates(node))
+        return self.construct_document(node)
+
+
+_DUPLICATE = "khóa bị ghi hai lần; mỗi khóa chỉ được ghi một lần"
+
+
+def _refuse_duplicates(found: list[Problem]) -> None:
+    if found:
+        raise InvalidInput.of(found)
+
+
+def _key_text(value: object) -> str:
+    return str(_field_part(str(value)))
+
+
+def _yaml_duplicates(root: Any) -> list[Problem]:
+    """Keys written twice in one mapping, anywhere in the document, with their paths and lines."""
+    found: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[object, int] = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                child = f"{path}.{_key_text(name)}" if path else _key_text(name)
+                if name is not None and name in lines:
+                    where = f"dòng {lines[name]} và dòng {key.start_mark.line + 1}"
+                    found.append(Problem(child, f"{_DUPLICATE} (ở {where})"))
+                elif name is not None:
+                    lines[name] = key.start_mark.line + 1
+                stack.append((value, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(node.value))
+    return sorted(found, key=lambda p: p.field)
+
+
+class _JsonObject(dict[str, Any]):
+    """A JSON object that remembers the keys written twice in it."""
+
+    duplicates: tuple[str, ...] = ()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        twice = []
+        for key, _ in pairs:
+            if key in seen:
+                twice.append(key)
+            seen.add(key)
+        obj.duplicates = tuple(twice)
+    return obj
+
+
+def _json_duplicates(root: Any) -> list[Problem]:
+    found: list[Problem] = []
+    stack: list[tuple[Any, str]] = [(root, "")]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, dict):
+            for key in getattr(value, "duplicates", ()):
+                child = f"{path}.{_key_text(key)}" if path else _key_text(key)
+                found.append(Problem(child, _DUPLICATE))
+            stack.extend(
+                (v, f"{path}.{_key_text(k)}" if path else _key_text(k)) for k, v in value.items()
+            )
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
+    return sorted(found, key=lambda p: p.field)
+
 
 _JSON_SPECIAL = re.compile(r'["\\\[\]{}]')
 
@@ -192,7 +246,7 @@ def load_data(path: Path, field: str = "file") -> Any:
         if _json_too_deep(text):
             raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng")
         try:
-            return json.loads(text)
+            data = json.loads(text, object_pairs_hook=_json_object)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
                 field, f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
@@ -201,6 +255,8 @@ def load_data(path: Path, field: str = "file") -> Any:
             raise InvalidInput(field, f"JSON {_UNREADABLE_VALUE}") from None
         except RecursionError:  # the pre-scan should have caught it; never a traceback
             raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng") from None
+        _refuse_duplicates(_json_duplicates(data))
+        return data
     try:
         return yaml.load(text, Loader=_BoundedLoader)
     except yaml.YAMLError as exc:
@@ -251,20 +307,31 @@ def table(title: str, *columns: str) -> Table:
     return t
 
 
+# Enough for any real form; an attacker's file of a million errors prints a count, not a flood.
+MAX_PROBLEMS_SHOWN = 100
+
+
 def print_error(exc: ThiduaError, *, as_json: bool = False) -> None:
-    """One error, once, on stderr: a line for a person, or with --json an object for a
-    program (`error`, `field` when one is at fault, `code`: the exit code)."""
+    """One error, once, on stderr: lines for a person, or with --json an object for a program
+    (`error`, `field` when one is at fault, `problems` when an input had several, `code`: the
+    exit code)."""
+    problems = exc.problems if isinstance(exc, InvalidInput) else ()
     if as_json:
         field = exc.field if isinstance(exc, InvalidInput) else None
         reason = exc.reason if isinstance(exc, InvalidInput) else exc.message
-        body: dict[str, Any] = {"error": reason, "field": field, "code": exc.exit_code}
-        problems = getattr(exc, "problems", None)  # a file with several problems lists them all
-        if problems is not None:
-            body["problems"] = [{"where": p.where, "reason": p.reason} for p in problems]
-        sys.stderr.write(json.dumps(body, ensure_ascii=False) + "\n")
+        data: dict[str, Any] = {"error": reason, "field": field, "code": exc.exit_code}
+        if problems:
+            data["problems"] = [p.to_json() for p in problems]
+        sys.stderr.write(json.dumps(data, ensure_ascii=False) + "\n")
         return
-    if isinstance(exc, InvalidInput):
-        text = f"Lỗi: trường {exc.field}: {exc.reason}"
+    if len(problems) == 1:
+        text = f"Lỗi: {problems[0].where}: {problems[0].reason}"
+    elif problems:
+        lines = [f"Lỗi: có {len(problems)} chỗ sai (không có gì được ghi):"]
+        lines += [f"  - {p.where}: {p.reason}" for p in problems[:MAX_PROBLEMS_SHOWN]]
+        if len(problems) > MAX_PROBLEMS_SHOWN:
+            lines.append(f"  … và {len(problems) - MAX_PROBLEMS_SHOWN} chỗ sai khác")
+        text = "\n".join(lines)
     else:
         text = f"Lỗi: {exc.message}"
     err.print(text, style="red", markup=False, highlight=False)

@@ -91,12 +91,31 @@ def status(
             for m in s.missing:
                 out.print(f"  • {m['name']}: {m['what']}", markup=False, highlight=False)
     for s in states:
+        _print_explanations(s.campaign_id, s.explanations)
+    for s in states:
         n = unsent[s.campaign_id]
         if n["pending"] or n["failed"]:
             head = f"\nThông báo chưa gửi ở #{s.campaign_id}: {n['pending']} đang chờ"
             out.print(f"{head}, {n['failed']} lỗi", style="bold", markup=False, highlight=False)
             for e in n["errors"]:
                 out.print(f"  • {e['count']} × {e['error']}", markup=False, highlight=False)
+
+
+def _print_explanations(campaign_id: int, gaps: list[dict[str, str | None]]) -> None:
+    """The units flagged for their self/peer gap, for the leader to read before confirming."""
+    if not gaps:
+        return
+    out.print(
+        f"\nGiải trình chênh lệch điểm ở #{campaign_id} (Cụm trưởng đọc trước khi xác nhận):",
+        style="bold",
+        markup=False,
+        highlight=False,
+    )
+    for g in gaps:
+        figures = f"tự chấm {g['self_total']}, chấm chéo {g['peer_mean']}, chênh lệch {g['gap']}"
+        out.print(f"  • {g['name']}: {figures}", markup=False, highlight=False)
+        said = f"Giải trình: {g['text']}" if g["text"] else "Chưa giải trình."
+        out.print(f"    {said}", markup=False, highlight=False)
 
 
 def pending(

@@ -23,7 +23,8 @@ from models import (
     TitleHistory,
     Unit,
 )
-from thidua.org.schema import OrgData, PersonRow, Problem
+from thidua.errors import Problem
+from thidua.org.schema import OrgData, PersonRow
 from thidua.services.cycles import this_year
 
 
@@ -112,7 +113,7 @@ def _memberships(
         touched = {(m.year, cluster.id)} | ({(m.year, row.cluster_id)} if row else set())
         if touched & started:
             plan.problems.append(
-                Problem(
+                Problem.at(
                     raw.where("role"),
                     f"cụm '{m.cluster}' (hoặc cụm cũ của '{m.unit}') đã bắt đầu chu kỳ năm "
                     f"{m.year}: thành viên, Cụm trưởng, Cụm phó của năm đó không đổi được nữa",
@@ -134,7 +135,7 @@ def _memberships(
         what = f"thành viên năm {year}: {unit_code[unit_id]} rời cụm {cluster_code[row.cluster_id]}"
         if (year, row.cluster_id) in started:
             plan.problems.append(
-                Problem(
+                Problem.at(
                     f"memberships (năm {year})",
                     f"thiếu đơn vị '{unit_code[unit_id]}' của cụm "
                     f"'{cluster_code[row.cluster_id]}': cụm đã bắt đầu chu kỳ năm {year}",
@@ -232,13 +233,13 @@ def _people(
             continue
         if importer is not None and actor.id == importer.id:
             plan.problems.append(
-                Problem("people", f"thiếu người nhập tệp '{name}': không tự thôi hoạt động được")
+                Problem.at("people", f"thiếu người nhập tệp '{name}': không tự thôi hoạt động được")
             )
             continue
         actor.active, actor.retired_from = False, this_year()
         plan.retired.append(f"người dùng {name} thôi hoạt động từ năm {actor.retired_from}")
     if not any(p.role == Role.ADMIN and p.retired_from is None for _, p in data.people):
-        plan.problems.append(Problem("people", "phải có ít nhất một quản trị viên (admin)"))
+        plan.problems.append(Problem.at("people", "phải có ít nhất một quản trị viên (admin)"))
 
 
 def _titles(session: Session, plan: Plan, data: OrgData, units: dict[str, Any]) -> None:

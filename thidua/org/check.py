@@ -10,14 +10,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from models.org import MemberRole, Role
-from thidua.errors import InvalidInput
+from thidua.errors import InvalidInput, Problem
 from thidua.org.schema import (
     LANGUAGES,
     MAX_YEAR,
     MIN_YEAR,
     SHEET_BY_NAME,
     OrgData,
-    Problem,
     RawRow,
 )
 
@@ -31,9 +30,8 @@ class OrgProblems(InvalidInput):
     """The file breaks rules; `problems` lists them all, each with where it is."""
 
     def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
         lines = "\n".join(f"  - {p}" for p in problems)
-        super().__init__("file", f"tệp có {len(problems)} lỗi, chưa ghi gì:\n{lines}")
+        super().__init__("file", f"tệp có {len(problems)} lỗi, chưa ghi gì:\n{lines}", problems)
 
 
 def _reason(error: Any, value: Any) -> str:
@@ -75,7 +73,9 @@ def _parse(row: RawRow, model: type[R], problems: list[Problem]) -> R | None:
     except ValidationError as exc:
         for error in exc.errors():
             where = str(error["loc"][0]) if error["loc"] else None
-            problems.append(Problem(row.where(where), _reason(error, row.values.get(where or ""))))
+            problems.append(
+                Problem.at(row.where(where), _reason(error, row.values.get(where or "")))
+            )
         return None
 
 
@@ -95,7 +95,7 @@ def _duplicates(
         value = getattr(row, key)
         if value in first:
             problems.append(
-                Problem(raw.where(key), f"{what} '{value}' trùng với {first[value].where(key)}")
+                Problem.at(raw.where(key), f"{what} '{value}' trùng với {first[value].where(key)}")
             )
         else:
             first[value] = raw
@@ -119,18 +119,20 @@ def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collecti
     first_row: dict[tuple[int, str], RawRow] = {}
     for raw, m in data.memberships:
         if m.cluster not in clusters:
-            problems.append(Problem(raw.where("cluster"), f"không có cụm mã '{m.cluster}'"))
+            problems.append(Problem.at(raw.where("cluster"), f"không có cụm mã '{m.cluster}'"))
         if m.unit not in units:
-            problems.append(Problem(raw.where("unit"), f"không có đơn vị mã '{m.unit}'"))
+            problems.append(Problem.at(raw.where("unit"), f"không có đơn vị mã '{m.unit}'"))
         elif (retired := retired_from.get(m.unit)) is not None and m.year >= retired:
             problems.append(
-                Problem(raw.where("year"), f"đơn vị '{m.unit}' đã thôi hoạt động từ năm {retired}")
+                Problem.at(
+                    raw.where("year"), f"đơn vị '{m.unit}' đã thôi hoạt động từ năm {retired}"
+                )
             )
         seen = placed.get((m.year, m.unit))
         if seen is not None:
             other_raw, other = seen
             problems.append(
-                Problem(
+                Problem.at(
                     raw.where("unit"),
                     f"đơn vị '{m.unit}' năm {m.year} đã ở cụm '{other}' "
                     f"({other_raw.where('cluster')}); mỗi năm một đơn vị chỉ ở một cụm"
@@ -146,12 +148,12 @@ def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collecti
         raw = first_row[(year, cluster)]
         if count[MemberRole.LEADER] == 0:
             problems.append(
-                Problem(raw.where("role"), f"cụm '{cluster}' năm {year} chưa có đơn vị leader")
+                Problem.at(raw.where("role"), f"cụm '{cluster}' năm {year} chưa có đơn vị leader")
             )
         for role, label in ((MemberRole.LEADER, "leader"), (MemberRole.DEPUTY, "deputy")):
             if count[role] > 1:
                 problems.append(
-                    Problem(
+                    Problem.at(
                         raw.where("role"),
                         f"cụm '{cluster}' năm {year} có {count[role]} đơn vị {label}; chỉ được một",
                     )
@@ -160,22 +162,24 @@ def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collecti
     for raw, p in data.people:
         if p.unit is not None and p.unit not in units:
             problems.append(
-                Problem(raw.where("unit"), f"người dùng của đơn vị không tồn tại '{p.unit}'")
+                Problem.at(raw.where("unit"), f"người dùng của đơn vị không tồn tại '{p.unit}'")
             )
         elif p.unit is None and p.role in UNIT_ROLES:
-            problems.append(Problem(raw.where("unit"), f"vai trò {p.role.value} phải có đơn vị"))
+            problems.append(Problem.at(raw.where("unit"), f"vai trò {p.role.value} phải có đơn vị"))
 
     titles: dict[tuple[str, int, str], RawRow] = {}
     for raw, t in data.past_titles:
         if t.unit not in units:
-            problems.append(Problem(raw.where("unit"), f"không có đơn vị mã '{t.unit}'"))
+            problems.append(Problem.at(raw.where("unit"), f"không có đơn vị mã '{t.unit}'"))
         key = (t.unit, t.year, t.title)
         if key in titles:
-            problems.append(Problem(raw.where("title"), f"trùng với {titles[key].where('title')}"))
+            problems.append(
+                Problem.at(raw.where("title"), f"trùng với {titles[key].where('title')}")
+            )
         titles[key] = raw
         if t.decision_date is not None and t.decision_date.year < t.year:
             problems.append(
-                Problem(
+                Problem.at(
                     raw.where("decision_date"),
                     f"ngày quyết định {t.decision_date:%d/%m/%Y} trước năm {t.year}",
                 )

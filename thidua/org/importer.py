@@ -6,10 +6,10 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from models import Actor, Role, Unit
-from thidua.errors import InvalidInput
+from thidua.errors import InvalidInput, Problem
 from thidua.org.apply import Plan, apply_org
 from thidua.org.check import OrgProblems, check_whole, parse_rows
-from thidua.org.schema import OrgData, Problem, RawRow
+from thidua.org.schema import OrgData, RawRow
 from thidua.services import audit
 from thidua.services.access import require_role
 

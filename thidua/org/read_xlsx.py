@@ -8,9 +8,9 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from thidua.cli.io import read_capped
-from thidua.errors import InvalidInput
+from thidua.errors import InvalidInput, Problem
 from thidua.org.read_yaml import cell
-from thidua.org.schema import SHEET_BY_NAME, Problem, RawRow
+from thidua.org.schema import SHEET_BY_NAME, RawRow
 from thidua.org.write import GUIDE
 
 
@@ -31,7 +31,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
                 if name.lower() not in (GUIDE, "huong_dan", "readme"):
                     known = ", ".join(SHEET_BY_NAME)
                     problems.append(
-                        Problem(f"trang {name}", f"không có trong mẫu; chỉ có: {known}")
+                        Problem.at(f"trang {name}", f"không có trong mẫu; chỉ có: {known}")
                     )
                 continue
             rows = ws.iter_rows(values_only=True)
@@ -48,7 +48,7 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
                 key = str(key)
                 if key not in allowed:
                     problems.append(
-                        Problem(
+                        Problem.at(
                             f"{name}!{get_column_letter(i)}1",
                             f"cột '{key[:64]}' không có trong mẫu; "
                             f"chỉ có: {', '.join(sorted(allowed))}",

@@ -4,7 +4,8 @@ from pathlib import Path
 from typing import Any
 
 from thidua.cli.io import load_data
-from thidua.org.schema import SHEET_BY_NAME, Problem, RawRow
+from thidua.errors import Problem
+from thidua.org.schema import SHEET_BY_NAME, RawRow
 
 
 def cell(value: Any) -> Any:
@@ -26,21 +27,21 @@ def rows_of(data: Any, name: str) -> tuple[dict[str, list[RawRow]], list[Problem
     if data is None:
         return sheets, problems
     if not isinstance(data, dict):
-        return sheets, [Problem(name, "nội dung phải là một bảng khóa: giá trị")]
+        return sheets, [Problem.at(name, "nội dung phải là một bảng khóa: giá trị")]
     for key, rows in data.items():
         if key not in SHEET_BY_NAME:
             known = ", ".join(SHEET_BY_NAME)
-            problems.append(Problem(str(key)[:64], f"phần không có trong mẫu; chỉ có: {known}"))
+            problems.append(Problem.at(str(key)[:64], f"phần không có trong mẫu; chỉ có: {known}"))
             continue
         if rows is None:
             continue
         if not isinstance(rows, list):
-            problems.append(Problem(key, "phải là một danh sách các dòng"))
+            problems.append(Problem.at(key, "phải là một danh sách các dòng"))
             continue
         for i, row in enumerate(rows):
             here = f"{key}[{i}]"
             if not isinstance(row, dict):
-                problems.append(Problem(here, "mỗi dòng phải là một bảng khóa: giá trị"))
+                problems.append(Problem.at(here, "mỗi dòng phải là một bảng khóa: giá trị"))
                 continue
             values = {str(k)[:64]: cell(v) for k, v in row.items()}
             places = {k: f"{here}.{k}" for k in values}

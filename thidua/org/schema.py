@@ -208,15 +208,6 @@ SHEET_BY_NAME = {s.name: s for s in SHEETS}
 
 
 @dataclass(frozen=True)
-class Problem:
-    where: str  # the YAML path, or the sheet, cell and column
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.reason}"
-
-
-@dataclass(frozen=True)
 class RawRow:
     """One row as read from the file, before it is checked; `place` names a column's cell."""
 

@@ -50,6 +50,7 @@ from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
 from thidua.services import meeting
 from thidua.services.context import CampaignView, latest_closed_run
+from thidua.services.explanations import texts_for_minutes
 from thidua.services.results import closed_result, vote_of
 from thidua.settings import get_settings
 
@@ -161,6 +162,7 @@ def minutes_context(
         rules=view.rules.vote,
         gap_threshold=view.rules.gap_threshold,
         gap_flagged=_refs(view, [r.unit for r in ranking if r.gap_flagged]),
+        explanations=texts_for_minutes(session, view),
         lot_seed=view.rules.lot_seed,
         closed_reason=(
             "Đủ phiếu, Cụm trưởng xác nhận kết thúc bỏ phiếu"

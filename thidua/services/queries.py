@@ -25,6 +25,7 @@ from models import (
 from rules.stages import Stage
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
+from thidua.services.explanations import Gap, flagged
 from thidua.services.history import history
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
@@ -44,6 +45,8 @@ class CampaignState:
     missing: list[dict[str, str]]
     ready: bool  # may move on now (inputs in and confirmed, deadline passed, decided)
     flow_run_id: UUID | None
+    # During the peer review: units flagged for their self/peer gap, with their explanation.
+    explanations: list[dict[str, str | None]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -75,7 +78,26 @@ def campaign_state(session: Session, view: CampaignView) -> CampaignState:
         expected=state.expected,
         missing=[{"unit": m.unit, "name": m.name, "what": m.what} for m in state.missing],
         ready=state.verdict != Verdict.WAITING,
+        explanations=[_gap_json(g) for g in flagged_now(session, view, run)],
     )
+
+
+def flagged_now(session: Session, view: CampaignView, run: StageRun) -> list[Gap]:
+    return flagged(session, view, run) if run.stage == Stage.PEER_REVIEW else []
+
+
+def _gap_json(g: Gap) -> dict[str, str | None]:
+    def num(v: object) -> str | None:
+        return None if v is None else str(v)
+
+    return {
+        "unit": g.unit,
+        "name": g.name,
+        "self_total": num(g.self_total),
+        "peer_mean": num(g.peer_mean),
+        "gap": num(g.gap),
+        "text": g.text,
+    }
 
 
 OPEN = (CampaignStatus.WAITING, CampaignStatus.RUNNING)
@@ -201,23 +223,46 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
                 for m in state.missing
                 if actor.unit_id is not None and m.unit == _code(session, actor.unit_id)
             ]
+            # The form comes pre-filled (thidua form, YAML or --xlsx); the same file goes back.
             verb = {
-                Stage.SELF_ASSESSMENT: f"thidua submit self-assessment {c} --file <tệp>",
-                Stage.PEER_REVIEW: f"thidua submit review {c} --file <tệp>",
-                Stage.VOTE: f"thidua submit ballot {c} --file <tệp>",
+                stage: f"thidua form {kind} {c} --out {name} && "
+                f"thidua submit {kind} {c} --file {name}"
+                for stage, kind, name in (
+                    (Stage.SELF_ASSESSMENT, "self-assessment", "tu-cham.yaml"),
+                    (Stage.PEER_REVIEW, "review", "cham-cheo.yaml"),
+                    (Stage.VOTE, "ballot", "phieu-bau.yaml"),
+                )
             }
             for m in mine:
                 items.append(PendingItem(**common, what=m.what, command=verb[run.stage]))
+            own = _code(session, actor.unit_id or 0)
+            limit = view.rules.gap_threshold
+            for g in flagged_now(session, view, run):
+                if g.unit == own and g.text is None:
+                    what = (
+                        f"giải trình: tự chấm {g.self_total}, trung bình chấm chéo {g.peer_mean}, "
+                        f"chênh lệch {g.gap} (quá {limit} điểm)"
+                    )
+                    command = f'thidua submit explanation {c} --text "…"'
+                    items.append(PendingItem(**common, what=what, command=command))
         elif actor.role == Role.CLUSTER_LEADER and view.leader and actor.unit_id == view.leader.id:
             if (
                 run.stage in (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE)
                 and not state.missing
                 and not state.confirmed
             ):
+                gaps = flagged_now(session, view, run)
+                note = ""
+                if gaps:
+                    silent = sum(1 for g in gaps if g.text is None)
+                    note = (
+                        f"; đọc giải trình của {len(gaps)} đơn vị chênh lệch điểm "
+                        f"({silent} chưa giải trình): thidua status --campaign {view.id}"
+                    )
                 items.append(
                     PendingItem(
                         **common,
-                        what="đã đủ, chờ xác nhận giai đoạn",
+                        what="đã đủ, chờ xác nhận giai đoạn" + note,
                         command=f"thidua confirm {c}",
                     )
                 )

@@ -4,7 +4,6 @@ Called by the Prefect stage tasks. Each function is one transaction and checks t
 first, so a retried or re-run task finds the work done and does nothing twice.
 """
 
-from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -17,7 +16,6 @@ from models import (
     Membership,
     Nomination,
     NominationStatus,
-    PeerReview,
     SelfAssessment,
     StageRun,
     SubmissionStatus,
@@ -27,17 +25,17 @@ from models import (
 from models.types import utcnow
 from notifications import events
 from rules.eligibility import nominate
-from rules.scoring import consolidate, rank_units
+from rules.scoring import rank_units
 from rules.stages import Stage
 from thidua.errors import WrongStage
 from thidua.services import audit, council, votes
 from thidua.services import documents as docs
 from thidua.services.context import (
     CampaignView,
-    latest_closed_run,
     latest_stage_run,
     open_stage_run,
 )
+from thidua.services.gaps import unit_scores
 from thidua.services.progress import Verdict, latest_assessments
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -148,34 +146,7 @@ def _close_self_assessment(
 def _close_peer_review(
     session: Session, view: CampaignView, run: StageRun
 ) -> tuple[dict[str, Any], Stage | None]:
-    sa_run = latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
-    assert sa_run is not None and sa_run.id is not None
-    by_id = {u.id: u.code for u in view.members}
-    # Only the columns the scores need, not whole rows: at national scale (a thousand clusters
-    # closing at once) building ORM objects cost several times the arithmetic.
-    self_totals: dict[str, Decimal] = {}
-    for unit_id, status, total in session.exec(
-        select(SelfAssessment.unit_id, SelfAssessment.status, SelfAssessment.total)
-        .where(SelfAssessment.stage_run_id == sa_run.id)
-        .order_by(col(SelfAssessment.version))
-    ).all():
-        if unit_id in by_id:  # the newest version wins, submitted or not
-            code = by_id[unit_id]
-            if status == SubmissionStatus.SUBMITTED:
-                self_totals[code] = Decimal(str(total))
-            else:
-                self_totals.pop(code, None)
-    peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
-    reviews = session.exec(
-        select(PeerReview.reviewer_unit_id, PeerReview.reviewee_unit_id, PeerReview.total).where(
-            PeerReview.stage_run_id == run.id
-        )
-    ).all()
-    # In the reviewers' order, not the database's: a recount anywhere gives the same result.
-    for _reviewer, reviewee, total in sorted(reviews, key=lambda r: by_id.get(r[0], "")):
-        if reviewee in by_id:
-            peer_totals[by_id[reviewee]].append(Decimal(str(total)))
-    scores = consolidate(view.rules, view.member_codes, self_totals, peer_totals)
+    scores = unit_scores(session, view, run)
     ranking = rank_units(view.rules, scores)
     return {"ranking": [r.model_dump(mode="json") for r in ranking]}, Stage.VOTE
 

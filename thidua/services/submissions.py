@@ -7,6 +7,7 @@ is a no-op, so a retried command never duplicates anything.
 
 import hashlib
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +33,9 @@ from notifications import events
 from rules.ballot import validate_ballot
 from rules.errors import RuleViolation
 from rules.results import BallotContent
-from rules.scoring import total_score, validate_scores
+from rules.scoring import ScoreValue, total_score, validate_scores
 from rules.stages import Stage
-from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
+from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_member_officer
@@ -49,7 +50,7 @@ def _sha(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) -> StageRun:
+def accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) -> StageRun:
     """The open stage run, if this unit may still submit to it (its due time, or extension)."""
     run = require_open_stage(session, view, stage, lock="share")  # not closed under us
     assert unit.id is not None
@@ -60,11 +61,13 @@ def _accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) -
     return run
 
 
-def _scores(view: CampaignView, scores: dict[str, Decimal], prefix: str = "") -> dict[str, Decimal]:
+def _scores(
+    view: CampaignView, scores: Mapping[str, ScoreValue], prefix: str = ""
+) -> dict[str, Decimal]:
     try:
         return validate_scores(view.rules.scheme, scores)
     except RuleViolation as exc:
-        raise InvalidInput(prefix + exc.field, exc.reason) from exc
+        raise InvalidInput.from_rule(exc, prefix) from exc
 
 
 def latest_assessment(session: Session, run_id: int, unit_id: int) -> SelfAssessment | None:
@@ -80,7 +83,7 @@ def submit_self_assessment(
 ) -> SelfAssessment:
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
-    run = _accepting(session, view, Stage.SELF_ASSESSMENT, unit)
+    run = accepting(session, view, Stage.SELF_ASSESSMENT, unit)
     scores = _scores(view, data.scores)
     content = {
         "scores": {k: str(v) for k, v in scores.items()},
@@ -111,7 +114,7 @@ def submit_self_assessment(
         submitted_by=actor.id,
     )
     session.add(assessment)
-    _flush_or_conflict(session, f"{unit.name} vừa nộp bản tự chấm này")
+    flush_or_conflict(session, f"{unit.name} vừa nộp bản tự chấm này")
     assert assessment.id is not None
     session.add_all(
         SelfScore(assessment_id=assessment.id, item_code=k, points=float(v))
@@ -199,24 +202,12 @@ def submit_reviews(
     """All of a unit's reviews in the list are written together, or none is."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "chấm chéo")
-    run = _accepting(session, view, Stage.PEER_REVIEW, unit)
+    run = accepting(session, view, Stage.PEER_REVIEW, unit)
     assert run.id is not None and unit.id is not None and actor.id is not None
-    seen: set[str] = set()
+    checked = _check_reviews(view, unit, reviews)
     written = []
-    for i, item in enumerate(reviews):
-        field = f"reviews[{i}]."
-        if item.reviewee == unit.code:
-            raise InvalidInput(field + "reviewee", "không được tự chấm chéo đơn vị mình")
-        if item.reviewee not in view.member_codes:
-            raise InvalidInput(
-                field + "reviewee", f"'{item.reviewee}' không phải đơn vị thành viên của cụm"
-            )
-        if item.reviewee in seen:
-            raise InvalidInput(field + "reviewee", f"'{item.reviewee}' được chấm hai lần")
-        seen.add(item.reviewee)
-        reviewee = view.unit(item.reviewee)
+    for item, reviewee, scores in checked:
         assert reviewee.id is not None
-        scores = _scores(view, item.scores, field)
         content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
         digest = _sha(content)
         existing = session.exec(
@@ -242,7 +233,7 @@ def submit_reviews(
             submitted_by=actor.id,
         )
         session.add(review)
-        _flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
+        flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
         assert review.id is not None
         session.add_all(
             PeerScore(review_id=review.id, item_code=k, points=float(v)) for k, v in scores.items()
@@ -266,6 +257,38 @@ def submit_reviews(
     return written
 
 
+def _check_reviews(
+    view: CampaignView, unit: Unit, reviews: list[ReviewInput]
+) -> list[tuple[ReviewInput, Unit, dict[str, Decimal]]]:
+    """Every review checked before any is written; all the problems of all of them at once."""
+    problems: list[Problem] = []
+    checked = []
+    seen: set[str] = set()
+    for i, item in enumerate(reviews):
+        field = f"reviews[{i}]."
+        if item.reviewee == unit.code:
+            problems.append(Problem(field + "reviewee", "không được tự chấm chéo đơn vị mình"))
+        elif item.reviewee not in view.member_codes:
+            problems.append(
+                Problem(
+                    field + "reviewee", f"'{item.reviewee}' không phải đơn vị thành viên của cụm"
+                )
+            )
+        elif item.reviewee in seen:
+            problems.append(Problem(field + "reviewee", f"'{item.reviewee}' được chấm hai lần"))
+        seen.add(item.reviewee)
+        try:
+            scores = _scores(view, item.scores, field)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            continue
+        if item.reviewee in view.member_codes and item.reviewee != unit.code:
+            checked.append((item, view.unit(item.reviewee), scores))
+    if problems:
+        raise InvalidInput.of(problems)
+    return checked
+
+
 def cast_ballot(
     session: Session, *, actor: Actor, campaign_id: int, ballot: BallotContent, via: str = "cli"
 ) -> None:
@@ -286,7 +309,7 @@ def store_ballot(
     written: bool = False,
 ) -> None:
     """One ballot of `unit`, cast in person or entered in writing, while the vote is open."""
-    run = _accepting(session, view, Stage.VOTE, unit)
+    run = accepting(session, view, Stage.VOTE, unit)
     assert run.id is not None and unit.id is not None
     ranking = ranking_of(session, view.id) or []
     proposed = {r.unit: r.proposed_title for r in ranking}
@@ -299,14 +322,14 @@ def store_ballot(
             allow_self_title=view.rules.vote.self_title_vote,
         )
     except RuleViolation as exc:
-        raise InvalidInput(exc.field, exc.reason) from exc
+        raise InvalidInput.from_rule(exc) from exc
     voted = session.exec(
         select(VoterRoll).where(VoterRoll.stage_run_id == run.id, VoterRoll.unit_id == unit.id)
     ).first()
     if voted is not None:
         raise Conflict(f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
     session.add(VoterRoll(stage_run_id=run.id, unit_id=unit.id, written=written))
-    _flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
+    flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
     session.add(Ballot(stage_run_id=run.id, content=ballot.model_dump(mode="json")))
     audit.record(
         session,
@@ -319,7 +342,7 @@ def store_ballot(
     )
 
 
-def _flush_or_conflict(session: Session, message: str) -> None:
+def flush_or_conflict(session: Session, message: str) -> None:
     try:
         with session.begin_nested():
             session.flush()

@@ -18,6 +18,7 @@ from thidua.links import artifact_key, artifact_url
 from thidua.services import audit
 from thidua.services.auth import consume_action_code
 from thidua.services.context import CampaignView, get_actor, load_campaign
+from thidua.services.explanations import flagged
 from thidua.services.form_decisions import FormDecision, apply, from_form
 from thidua.services.progress import Progress, Verdict, progress
 from thidua.services.results import ranking_of, vote_of
@@ -131,6 +132,8 @@ def describe(
         expected=state.expected,
         missing=state.missing,
         leader_name=view.leader.name if view.leader else "—",
+        gaps=flagged(session, view, run) if run.stage == Stage.PEER_REVIEW else [],
+        gap_threshold=view.rules.gap_threshold,
     )
 
 

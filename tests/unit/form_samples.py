@@ -1,0 +1,66 @@
+"""Sample variables of the YAML form templates (thidua/forms/templates), as thidua/forms/
+yaml_form.form_data builds them: for tests/unit/test_documents.py's every-template check."""
+
+import datetime as dt
+from typing import Any
+
+
+def form_sample() -> dict[str, Any]:
+    unit = {"code": "PHC", "name": "Phòng Hậu cần"}
+    scores = {"XDD1": "4.5", "THUONG1": "1"}
+    return {
+        "f": {
+            "title": "PHIẾU TỰ CHẤM ĐIỂM THI ĐUA",
+            "kind": "self-assessment",
+            "run_name": "2019 · Cụm thi đua số 4 · Vì an ninh Tổ quốc",
+            "campaign_id": 7,
+            "unit": {"code": "PTM", "name": "Phòng Tham mưu"},
+            "actor": {"username": "canbo.ptm", "name": "Cán bộ Phòng Tham mưu"},
+            "due_at": dt.datetime(2019, 11, 28, 10, 0, tzinfo=dt.UTC),
+            "stage_open": True,
+            "command": "thidua submit self-assessment --campaign 7 --actor canbo.ptm",
+            "scheme": {
+                "name": "Thang điểm Cụm thi đua số 4",
+                "total": "5",
+                "groups": [
+                    {
+                        "code": "XDD",
+                        "name": "Công tác xây dựng Đảng",
+                        "max": "5",
+                        "criteria": [
+                            {
+                                "code": "XDD1",
+                                "name": "Quán triệt Nghị quyết",
+                                "max": "5",
+                                "step": "0.5",
+                                "kind": "định tính",
+                                "target": "100% chi bộ",
+                            }
+                        ],
+                    }
+                ],
+                "bonuses": [{"code": "THUONG1", "name": "Đột xuất", "max": "3", "step": "1"}],
+                "penalties": [{"code": "TRU1", "name": "Vi phạm", "max": "10", "step": None}],
+                "max_bonus": "5",
+            },
+            "own": scores,
+            "version": 1,
+            "returned_comment": "Bổ sung minh chứng",
+            "achievements": "Dẫn đầu",
+            "shortcomings": "",
+            "evidence": ["bao-cao.pdf"],
+            "reviewees": [{**unit, "scores": scores, "comment": "Tốt"}],
+            "questions": [
+                {
+                    "key": "leader",
+                    "text": "Cụm trưởng năm sau",
+                    "choose": 1,
+                    "note": "",
+                    "candidates": [unit],
+                }
+            ],
+            "titles": [{**unit, "title": "Đơn vị Quyết thắng"}],
+            "voted": False,
+            "notes": [],
+        }
+    }

@@ -272,3 +272,30 @@ def returned(
             "version": assessment.version,
         },
     )
+
+
+def chair_tie(
+    session: Session,
+    view: CampaignView,
+    run: StageRun,
+    ties: list[dict[str, Any]],
+    *,
+    escalated: bool,
+) -> int:
+    """`chair_tie`: a quota tie waits for the chair of the meeting, to the cluster leader; once
+    the vote's deadline passed undecided (``escalated``), to the leader and the directorate,
+    which may decide it in the chair's place. ``ties``: title, places, units (code, name, yes,
+    score)."""
+    assert run.id is not None
+    people = cluster_leaders(session, view)
+    if escalated:
+        people += directorate(session)
+    return enqueue(
+        session,
+        event="chair_tie",
+        view=view,
+        run=run,
+        recipients=people,
+        cause=f"{run.id}:{'escalated' if escalated else 'open'}",
+        context={"ties": ties, "escalated": escalated},
+    )

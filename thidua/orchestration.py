@@ -15,6 +15,7 @@ from thidua.links import ui_url
 from thidua.services.deadlines import escalate_due
 from thidua.services.form_choices import WAKE_UP
 from thidua.services.queries import ready_to_move
+from thidua.services.ties import sweep_ties
 from thidua.settings import get_settings
 
 __all__ = [
@@ -107,6 +108,11 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
         due_reminders(session)  # reminders and overdue notices, once per stage run
         for campaign_id in escalate_due(session):
             log(f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn chưa được xác nhận")
+        for campaign_id in sweep_ties(session):
+            log(
+                f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn bỏ phiếu, chủ tọa "
+                "chưa quyết định đơn vị bằng phiếu, bằng điểm"
+            )
         ready = ready_to_move(session)
     woken = 0
     for state in ready:

@@ -13,6 +13,7 @@ from documents.context import (
     CriterionLine,
     MemoContext,
     MinutesContext,
+    TieDecision,
     UnitRef,
 )
 from documents.render import render_achievement_report, render_memo, render_minutes
@@ -20,6 +21,7 @@ from models import Document, PeerReview, PeerScore, SelfAssessment, SelfScore, S
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
+from thidua.services import votes
 from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.results import closed_result
 from thidua.settings import get_settings
@@ -99,6 +101,24 @@ def minutes_context(
             if run.confirmed_by is not None
             else "Hết thời hạn bỏ phiếu theo quy định của đợt"
         ),
+        tie_decisions=_tie_decisions(session, view, run, vote),
+    )
+
+
+def _tie_decisions(
+    session: Session, view: CampaignView, run: StageRun, vote: VoteResult
+) -> tuple[TieDecision, ...]:
+    """The recorded decisions of the ties this count used, with who decided and why."""
+    used = {t.title for t in vote.titles if t.decided_by in (votes.BY_CHAIR, votes.BY_DIRECTORATE)}
+    return tuple(
+        TieDecision(
+            title=title,
+            chosen=_refs(view, [str(u) for u in row.payload["units"]]),
+            by=str(row.payload.get("by") or votes.BY_CHAIR),
+            reason=row.reason,
+        )
+        for title, row in sorted(votes.tie_decisions(session, run).items())
+        if title in used
     )
 
 

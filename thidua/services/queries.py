@@ -27,6 +27,8 @@ from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
+from thidua.services.votes import ties_to_decide
+from thidua.templating import diem
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,27 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
             flow_run_id=view.campaign.flow_run_id,
         )
         c = f"--campaign {view.id} --actor {actor.username}"
+        ties = ties_to_decide(session, view, run) if run.stage == Stage.VOTE else []
+        if ties and _decides_ties(actor, view, run):
+            for tie in ties:
+                units = ", ".join(
+                    f"{u.code} ({u.yes} phiếu, {diem(u.score)} điểm)" for u in tie.units
+                )
+                what = (
+                    f"chủ tọa quyết định {tie.places} suất “{tie.title}” trong các đơn vị bằng "
+                    f"phiếu, bằng điểm: {units}"
+                )
+                if actor.role == Role.DIRECTORATE:
+                    what = f"chuyển lên: quá hạn bỏ phiếu, quyết định thay chủ tọa: {what}"
+                items.append(
+                    PendingItem(
+                        **common,
+                        what=what,
+                        command=f'thidua chair decide {c} --title "{tie.title}" '
+                        '--unit <mã> --reason "<lý do>"',
+                    )
+                )
+            continue
         if actor.role == Role.UNIT_OFFICER:
             mine = [
                 m
@@ -246,6 +269,17 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
                 )
             )
     return sorted(items, key=lambda p: (p.due_at is None, p.due_at, p.campaign_id))
+
+
+def _decides_ties(actor: Actor, view: CampaignView, run: StageRun) -> bool:
+    """The chair (the leading unit's commander), or the directorate once the tie went up."""
+    if actor.role == Role.DIRECTORATE:
+        return run.escalated_at is not None
+    return (
+        actor.role == Role.CLUSTER_LEADER
+        and view.leader is not None
+        and actor.unit_id == view.leader.id
+    )
 
 
 def _code(session: Session, unit_id: int) -> str:

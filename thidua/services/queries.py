@@ -252,7 +252,11 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
                         command=f"thidua return {c} --unit <mã> --comment <lý do>",
                     )
                 )
-        elif actor.role == Role.DIRECTORATE and run.escalated_at is not None:
+        elif (
+            actor.role == Role.DIRECTORATE
+            and run.escalated_at is not None
+            and state.verdict == Verdict.WAITING  # not once it may move (a tie decided)
+        ):
             items.append(
                 PendingItem(
                     **common,

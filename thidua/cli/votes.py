@@ -31,7 +31,11 @@ def decide(
     ],
     actor: Annotated[
         str,
-        typer.Option("--actor", help="Tên đăng nhập Cụm trưởng.", callback=bounded_name("actor")),
+        typer.Option(
+            "--actor",
+            help="Tên đăng nhập Cụm trưởng; Ban Giám đốc khi việc đã được chuyển lên (quá hạn).",
+            callback=bounded_name("actor"),
+        ),
     ],
     title: Annotated[
         str,
@@ -62,7 +66,12 @@ def decide(
         )
         chosen = ", ".join(map(str, decision.payload.get("units") or []))
         flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
-    done(f"Đã ghi quyết định của chủ tọa: “{title}” cho {chosen}. Lý do: {reason}")
+    who_decided = (
+        "Ban Giám đốc (thay chủ tọa)"
+        if decision.payload.get("by") == votes.BY_DIRECTORATE
+        else "chủ tọa"
+    )
+    done(f"Đã ghi quyết định của {who_decided}: “{title}” cho {chosen}. Lý do: {reason}")
     wake(flow_run_id)
 
 

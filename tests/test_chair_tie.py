@@ -269,3 +269,23 @@ def test_the_minutes_name_the_rule_of_every_contested_place(
     assert others  # the sample has a third candidate, left out by its score
     for unit in others:
         assert f"{names[unit]} | {QT} | 9 | 0 | 8 | **Không đạt (bằng phiếu, theo điểm" in text
+
+
+def test_the_simulated_chair_decides_a_tie_and_the_run_completes(campaign: int) -> None:
+    """The demo and synthetic drivers decide a tie as a leader would (the higher-ranked of the
+    tied units), so an unattended run with a tie still ends."""
+    from simulation.participants import TIE_REASON
+
+    advance(campaign, Stage.VOTE)
+    a, b = _tie_for_one_place(campaign)  # `a` ranks above `b` by the tie-break chain
+    _everyone_votes_yes(campaign)  # equal votes too, whatever the simulated ballots would say
+    advance(campaign, None)
+    with session_scope() as s:
+        assert load_campaign(s, campaign).campaign.status == "completed"
+    [decided] = _tie_decisions(campaign)
+    assert (decided.payload["units"], decided.reason, decided.via) == (
+        [a],
+        TIE_REASON,
+        "simulation",
+    )
+    assert _placed(campaign, a, b) == {a: (True, "chair"), b: (False, "chair")}

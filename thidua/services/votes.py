@@ -100,13 +100,22 @@ def _vote_is_in(session: Session, view: CampaignView, run: StageRun) -> bool:
     return len(set(voted)) >= len(view.members) or utcnow() >= effective_due(session, run)
 
 
+def _count_if_chair_decides(
+    session: Session, view: CampaignView, run: StageRun
+) -> VoteResult | None:
+    """The count while its ties are the chair's to decide; None while ballots may still come,
+    or where no quota or the lot decides."""
+    if run.stage != Stage.VOTE or view.rules.vote.final_tie_break != "chair":
+        return None
+    if not view.rules.quotas or not _vote_is_in(session, view, run):
+        return None
+    return count(session, view, run)
+
+
 def pending_ties(session: Session, view: CampaignView, run: StageRun) -> tuple[QuotaTie, ...]:
     """Ties the chair must decide before the vote closes; none while ballots may still come."""
-    if run.stage != Stage.VOTE or view.rules.vote.final_tie_break != "chair":
-        return ()
-    if not view.rules.quotas or not _vote_is_in(session, view, run):
-        return ()
-    return count(session, view, run).chair_pending
+    result = _count_if_chair_decides(session, view, run)
+    return result.chair_pending if result is not None else ()
 
 
 @dataclass(frozen=True)
@@ -133,9 +142,9 @@ class TieToDecide:
 
 def ties_to_decide(session: Session, view: CampaignView, run: StageRun) -> list[TieToDecide]:
     """The pending ties with what the chair weighs: each tied unit's votes, score and rank."""
-    if not pending_ties(session, view, run):
+    result = _count_if_chair_decides(session, view, run)
+    if result is None or not result.chair_pending:
         return []
-    result = count(session, view, run)
     ranking = {r.unit: r for r in ranking_of(session, view.id) or []}
     yes = {(t.unit, t.title): t.yes for t in result.titles}
     names = {u.code: u.name for u in view.members}

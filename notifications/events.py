@@ -15,6 +15,9 @@ stage_closed       stage 1–4 closes             officers and the cluster leade
 campaign_finished  stage 5 closes               officers and the cluster leader
 nominations_filed  stage 5 closes               directorate and cluster leader (every
                                                 nomination); officers (their unit's only)
+chair_tie          a quota tie is left after    the cluster leader (chair of the meeting); once
+                   the count (by the sweep)     past the vote's deadline undecided, the leader
+                                                and the directorate (thidua.services.ties)
 ================== ============================ =============================================
 
 Every function runs in the caller's transaction (notifications/outbox.py). Messages carry

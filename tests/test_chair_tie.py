@@ -221,6 +221,10 @@ def test_an_undecided_tie_goes_up_to_the_directorate_after_the_deadline(
     [mine] = json.loads(invoke(runner, "pending", "--actor", LEADER, "--json").stdout)
     assert f"“{QT}”" in mine["what"]  # the chair may still decide
     assert "đã được chuyển lên Ban Giám đốc" in _description(campaign)
+    # the directorate may also take it on the form, in the leader's place
+    code = ["code", "--campaign", campaign, "--actor", DIRECTOR, "chair", "--title", QT]
+    issued = invoke(runner, *code, "--choose", a, "--reason", "Quyết định thay chủ tọa")
+    assert issued.exit_code == 0 and "Đơn vị được chọn" in issued.stdout, issued.output
     ok = invoke(runner, *d, "--actor", DIRECTOR)
     assert ok.exit_code == 0, ok.output
     [decided] = _tie_decisions(campaign)

@@ -64,7 +64,7 @@ def decide(
         decision = votes.decide_tie(
             session, actor=who, campaign_id=campaign, title=title, units=unit, reason=reason
         )
-        chosen = ", ".join(map(str, decision.payload.get("units") or []))
+        chosen = ", ".join(votes.chosen_units(decision))
         flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
     who_decided = (
         "Ban Giám đốc (thay chủ tọa)"

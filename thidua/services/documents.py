@@ -113,7 +113,7 @@ def _tie_decisions(
     return tuple(
         TieDecision(
             title=title,
-            chosen=_refs(view, [str(u) for u in row.payload["units"]]),
+            chosen=_refs(view, votes.chosen_units(row)),
             by=str(row.payload.get("by") or votes.BY_CHAIR),
             reason=row.reason,
         )

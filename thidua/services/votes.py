@@ -64,10 +64,12 @@ def tie_decisions(session: Session, run: StageRun) -> dict[str, Decision]:
 
 def chair_choices(session: Session, run: StageRun) -> dict[str, list[str]]:
     """The chair's (or, after escalation, the directorate's) recorded choice per title."""
-    return {
-        title: [str(u) for u in row.payload["units"]]
-        for title, row in tie_decisions(session, run).items()
-    }
+    return {title: chosen_units(row) for title, row in tie_decisions(session, run).items()}
+
+
+def chosen_units(row: Decision) -> list[str]:
+    units = row.payload.get("units")
+    return [str(u) for u in units] if isinstance(units, list) else []
 
 
 def count(session: Session, view: CampaignView, run: StageRun) -> VoteResult:

@@ -12,15 +12,18 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from flows.forms import LeaderAction
-from models import AuditEvent, Decision, DecisionKind, OutboxMessage, StageRun
+from models import AuditEvent, Cycle, Decision, DecisionKind, OutboxMessage, StageRun
 from models.types import utcnow
+from rules.config import CycleRules
 from rules.defaults import TITLE_QUYET_THANG as QT
 from rules.stages import Stage
+from simulation.participants import TIE_REASON
 from thidua import orchestration
 from thidua.db import session_scope
 from thidua.services.context import load_campaign, open_stage_run
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import vote_of
+from thidua.services.ties import sweep_ties
 from thidua.services.waits import answer, plan_step
 
 from .test_cli import (  # noqa: F401 - fixtures
@@ -278,7 +281,6 @@ def test_the_minutes_name_the_rule_of_every_contested_place(
 def test_the_simulated_chair_decides_a_tie_and_the_run_completes(campaign: int) -> None:
     """The demo and synthetic drivers decide a tie as a leader would (the higher-ranked of the
     tied units), so an unattended run with a tie still ends."""
-    from simulation.participants import TIE_REASON
 
     advance(campaign, Stage.VOTE)
     a, b = _tie_for_one_place(campaign)  # `a` ranks above `b` by the tie-break chain
@@ -293,3 +295,26 @@ def test_the_simulated_chair_decides_a_tie_and_the_run_completes(campaign: int) 
         "simulation",
     )
     assert _placed(campaign, a, b) == {a: (True, "chair"), b: (False, "chair")}
+
+
+def test_the_rules_escalate_after_gives_the_chair_time_past_the_deadline(campaign: int) -> None:
+
+    _tied(campaign)
+    with session_scope() as s:
+        view = load_campaign(s, campaign)
+        deadlines = dict(view.rules.deadlines)
+        deadlines[Stage.VOTE] = deadlines[Stage.VOTE].model_copy(
+            update={"escalate_after": timedelta(hours=1)}
+        )
+        cycle = s.get(Cycle, view.cycle.id)
+        assert cycle is not None
+        rules = view.rules.model_copy(update={"deadlines": deadlines})
+        cycle.rules_json = CycleRules.model_validate(rules.model_dump()).model_dump_json()
+        s.add(cycle)
+    _vote_due_in(campaign, -timedelta(minutes=30))
+    with session_scope() as s:
+        assert sweep_ties(s) == []  # not yet: an hour after the vote's due time
+    _vote_due_in(campaign, -timedelta(hours=2))
+    with session_scope() as s:
+        assert sweep_ties(s) == [campaign]
+        assert sweep_ties(s) == []  # once

@@ -121,7 +121,8 @@ def profile_summary(path: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.job")
-    p.add_argument("kind", choices=["domain", "prefect", "empty", "profile", "latency", "scoring"])
+    kinds = ["domain", "prefect", "empty", "profile", "latency", "pending-scale", "scoring"]
+    p.add_argument("kind", choices=kinds)
     p.add_argument("--runs", type=int, default=15, help="latency: runs of each command")
     p.add_argument("--clusters", type=int, default=1)
     p.add_argument("--waits", default="", help="empty: waits per campaign, comma-separated")
@@ -141,6 +142,10 @@ def main(argv: list[str] | None = None) -> None:
         from .latency import measure
 
         result = measure(a.runs, a.home)
+    elif a.kind == "pending-scale":
+        from .latency import scale
+
+        result = scale(a.clusters, a.runs)
     elif a.kind == "scoring":
         from simulation.synthetic import unit_code
         from thidua.sample import officer_username

@@ -1,14 +1,12 @@
-"""How fast people get answers: `thidua pending` and `thidua submit ballot`, each a fresh
-process as a person runs it, against the floor of starting Python and importing the database
-layer (`python -c "import thidua.db"`).
-
-`lean_pending` and `lean_ballot` run the same command code with Prefect kept out of the import
-path (bench/lean_cli.py): what lazy imports in thidua/cli would give.
+"""How fast people get answers, each command a fresh process as a person runs it, against
+floors measured in the same run: `python -c "import typer"` for help, and
+`python -c "import thidua.db"` (Python and the database layer) for commands that read or write.
 
 The database: 10 synthetic clusters, every campaign in its open vote stage (nobody has voted).
-Each ballot is cast by a different unit officer (one ballot per voter); `pending` is asked by
-an officer whose unit has not voted. The three commands take turns, so that a slow moment of
-the machine falls on all three alike.
+Each ballot is cast by a different unit officer (one ballot per voter); `pending` and `status`
+are asked by an officer whose unit has not voted. The commands take turns, so that a slow
+moment of the machine falls on all of them alike. `scale` measures `pending` for one officer
+with N clusters' campaigns open, to compare 1000 with 10.
 """
 
 import json
@@ -30,7 +28,8 @@ from thidua.services.context import get_actor, load_campaign
 from .domain import drive_all, prepare, script, start
 
 SECRET = "bi-mat-benchmark"
-KINDS = ("import_floor", "pending", "ballot", "lean_pending", "lean_ballot")
+KINDS = ("typer_floor", "help", "import_floor", "pending", "status", "ballot")
+HELP_RUNS = 3  # per command, for `thidua <command> --help`
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -93,23 +92,53 @@ def measure(runs: int, home: Path) -> dict[str, Any]:
             voters += [(cid, u.code) for u in view.members]
         asker = officer_username(voters[-1][1])
         jobs = []
-        for n, (cid, unit) in enumerate(voters[: 2 * runs]):
+        for n, (cid, unit) in enumerate(voters[:runs]):
             path = home / f"ballot-{n}.json"
             ballot = ballot_for(s, load_campaign(s, cid), unit, script())
             path.write_text(json.dumps(ballot.model_dump(mode="json"), ensure_ascii=False))
             jobs.append((cid, officer_username(unit), path))
-        assert len(jobs) == 2 * runs, "not enough voters for that many runs"
+        assert len(jobs) == runs, "not enough voters for that many runs"
     with_secret([asker, *(who for _, who, _ in jobs)])
     env = cli_env(THIDUA_SECRET=SECRET)
-    lean = [sys.executable, "-m", "bench.lean_cli"]
+    thidua = thidua_bin()
     samples: dict[str, list[float]] = {k: [] for k in KINDS}
-    for (cid, voter, path), (cid2, voter2, path2) in zip(jobs[:runs], jobs[runs:], strict=True):
+    for cid, voter, path in jobs:
+        samples["typer_floor"].append(timed_run([sys.executable, "-c", "import typer"], env))
+        samples["help"].append(timed_run([thidua, "--help"], env))
         samples["import_floor"].append(timed_run([sys.executable, "-c", "import thidua.db"], env))
-        samples["pending"].append(timed_run([thidua_bin(), "pending", "--actor", asker], env))
-        samples["ballot"].append(timed_run([thidua_bin(), *_ballot(cid, voter, path)], env))
-        samples["lean_pending"].append(timed_run([*lean, "pending", "--actor", asker], env))
-        samples["lean_ballot"].append(timed_run([*lean, *_ballot(cid2, voter2, path2)], env))
-    return {"open_campaigns": len(ids), **{k: summary(v) for k, v in samples.items()}}
+        samples["pending"].append(timed_run([thidua, "pending", "--actor", asker], env))
+        samples["status"].append(timed_run([thidua, "status", "--actor", asker], env))
+        samples["ballot"].append(timed_run([thidua, *_ballot(cid, voter, path)], env))
+    return {
+        "open_campaigns": len(ids),
+        **{k: summary(v) for k, v in samples.items()},
+        "help_each": help_each(env),
+    }
+
+
+def help_each(env: dict[str, str]) -> dict[str, Any]:
+    """`thidua <command> --help` for every command, each beside its own typer floor."""
+    from thidua.cli.command_index import COMMANDS
+
+    out: dict[str, Any] = {}
+    for name, *_ in COMMANDS:
+        floor, took = [], []
+        for _ in range(HELP_RUNS):
+            floor.append(timed_run([sys.executable, "-c", "import typer"], env))
+            took.append(timed_run([thidua_bin(), name, "--help"], env))
+        out[name] = {
+            "median_s": round(statistics.median(took), 3),
+            "floor_median_s": round(statistics.median(floor), 3),
+        }
+    return out
+
+
+def scale(clusters: int, runs: int) -> dict[str, Any]:
+    """`thidua pending` for one officer with every campaign of `clusters` clusters open."""
+    from simulation.synthetic import unit_code
+
+    ids = start(prepare(clusters))
+    return {"open_campaigns": len(ids), **pending_runs(officer_username(unit_code(1, 0)), runs)}
 
 
 def _ballot(campaign: int, actor: str, path: Path) -> list[str]:

@@ -6,7 +6,14 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from .targets import FLOOR_TARGET, GROWTH_TARGET, LATENCY_TARGET, SQL_TARGET
+from .targets import (
+    COMMAND_TARGET,
+    FLOOR_TARGET,
+    GROWTH_TARGET,
+    HELP_TARGET,
+    SCOPE_TARGET,
+    SQL_TARGET,
+)
 
 SCOPE = (
     "The Prefect path runs at 1 and 10 clusters by default: each campaign costs five flow-run\n"
@@ -200,30 +207,62 @@ def render(results: dict[str, Any]) -> str:
         ]
         out.append(f"   runs each; {lat.get('open_campaigns')} open campaigns in their vote stage)")
         names = {
-            "import_floor": 'floor: python -c "import thidua.db"',
-            "pending": "thidua pending --actor X",
-            "ballot": "thidua submit ballot …",
-            "lean_pending": "pending, Prefect not imported (bench/lean_cli.py)",
-            "lean_ballot": "ballot, Prefect not imported (bench/lean_cli.py)",
+            "typer_floor": ('floor: python -c "import typer"', "typer_floor"),
+            "help": ("thidua --help", "typer_floor"),
+            "import_floor": ('floor: python -c "import thidua.db"', "import_floor"),
+            "pending": ("thidua pending --actor X", "import_floor"),
+            "status": ("thidua status --actor X", "import_floor"),
+            "ballot": ("thidua submit ballot …", "import_floor"),
         }
         rows = [
             [
-                names[k],
+                label,
                 _f(lat[k]["median_s"], 3),
                 _f(lat[k]["p95_s"], 3),
-                _f(_ratio(lat[k]["median_s"], lat["import_floor"]["median_s"]), 2) + "×",
+                _f(_ratio(lat[k]["median_s"], lat[floor]["median_s"]), 2) + "×",
             ]
-            for k in names
+            for k, (label, floor) in names.items()
             if k in lat
         ]
         out += ["   " + ln for ln in _table(["command", "median s", "p95 s", "× floor"], rows)]
-        for k in ("pending", "ballot"):
+        help_ratio = _ratio(lat["help"]["median_s"], lat["typer_floor"]["median_s"])
+        targets.append(
+            f"thidua --help ≤ {HELP_TARGET}× import typer: {help_ratio}× → "
+            f"{_ok(help_ratio, HELP_TARGET)}"
+        )
+        each = {
+            name: _ratio(r["median_s"], r["floor_median_s"])
+            for name, r in (lat.get("help_each") or {}).items()
+        }
+        if each:
+            worst = max(each, key=lambda n: each[n] or 0)
+            met = sorted(n for n, r in each.items() if r is not None and r <= HELP_TARGET)
+            out.append(
+                "   thidua <command> --help, × its own typer floor (median of 3): "
+                + ", ".join(f"{n} {r}×" for n, r in each.items())
+            )
             targets.append(
-                f"{k} median < {LATENCY_TARGET} s: {lat[k]['median_s']} s → "
-                f"{'met' if lat[k]['median_s'] < LATENCY_TARGET else 'MISSED'}"
+                f"every thidua <command> --help ≤ {HELP_TARGET}× import typer: worst {worst} "
+                f"{each[worst]}× → {_ok(each[worst], HELP_TARGET)} ({len(met)} of {len(each)} met)"
+            )
+        for k in ("pending", "status", "ballot"):
+            r = _ratio(lat[k]["median_s"], lat["import_floor"]["median_s"])
+            targets.append(
+                f"{k} ≤ {COMMAND_TARGET}× import thidua.db: {r}× → {_ok(r, COMMAND_TARGET)}"
             )
     elif lat:
         out += ["", f"4. Latency: failed ({lat.get('log')})"]
+    scale = results.get("pending_scale") or {}
+    small, large = scale.get("10") or {}, scale.get("1000") or {}
+    if "median_s" in small and "median_s" in large:
+        r = _ratio(large["median_s"], small["median_s"])
+        out.append(
+            f"   pending for one officer: {small['median_s']} s with {small['open_campaigns']} "
+            f"open campaigns, {large['median_s']} s with {large['open_campaigns']}"
+        )
+        targets.append(
+            f"pending at 1000 open ≤ {SCOPE_TARGET}× at 10: {r}× → {_ok(r, SCOPE_TARGET)}"
+        )
 
     # 5. scoring
     scoring = results.get("scoring") or {}

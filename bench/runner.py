@@ -198,6 +198,20 @@ def run_all(
         results["latency"] = job(
             out, "latency", "latency", "--runs", str(a.latency_runs), echo=echo
         )
+        echo("`thidua pending` for one officer with 10 and with 1000 clusters' campaigns open")
+        results["pending_scale"] = {
+            str(n): job(
+                out,
+                f"pending-{n}",
+                "pending-scale",
+                "--clusters",
+                str(n),
+                "--runs",
+                str(a.latency_runs),
+                echo=echo,
+            )
+            for n in (10, 1000)
+        }
     if "scoring" in a.parts:
         echo(f"Scoring and tallying {a.scoring_clusters} clusters vs plain SQL (SQLite)")
         results["scoring"] = {

@@ -2,5 +2,7 @@
 
 GROWTH_TARGET = 11.0  # 100 clusters ≤ 11 × 10 clusters
 FLOOR_TARGET = 1.5  # thidua ≤ 1.5 × (floor a + floor b)
-LATENCY_TARGET = 0.5  # seconds, median
+HELP_TARGET = 1.5  # `thidua [command] --help` ≤ 1.5 × `python -c "import typer"` (medians)
+COMMAND_TARGET = 1.3  # pending, status, submit ≤ 1.3 × `python -c "import thidua.db"`
+SCOPE_TARGET = 1.2  # pending with 1000 open campaigns ≤ 1.2 × with 10
 SQL_TARGET = 3.0  # service ≤ 3 × plain SQL

@@ -9,7 +9,6 @@ import os
 import re
 import stat
 import sys
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +22,7 @@ from sqlmodel import Session
 from yaml.composer import ComposerError
 
 from models import Actor
+from thidua.cli.context import on_behalf_of
 from thidua.errors import InvalidInput, ThiduaError, from_validation
 from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
 from thidua.services.audit import claimed_username, proven_actor_id
@@ -292,6 +292,3 @@ def authenticated(session: Session, username: str) -> Actor:
     proven_actor_id.set(acting.id)
     return acting
 
-
-# Set by the global option --thay-cho: the person the authenticated substitute acts for.
-on_behalf_of: ContextVar[str | None] = ContextVar("on_behalf_of", default=None)

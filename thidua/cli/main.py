@@ -7,34 +7,21 @@ print "Lỗi: …" to stderr and exit with the error's code, never with a traceb
 
 from typing import Annotated, Any
 
+import click
 import typer
-from pydantic import ValidationError
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 from typer.core import TyperGroup
 
-from thidua.cli import (
-    act,
-    audit,
-    bench,
-    council,
-    db,
-    deploy,
-    doctor,
-    ops,
-    people,
-    read,
-    setup,
-    votes,
-)
-from thidua.cli.io import invalid_from, on_behalf_of, print_error
-from thidua.errors import Forbidden, InvalidInput, ThiduaError, WrongStage
-from thidua.limits import NAME, check_text
-from thidua.services.audit import acting_substitute, claimed_username, proven_actor_id
+from thidua.cli import index
+from thidua.cli.command_index import COMMANDS
+from thidua.cli.context import on_behalf_of
+
+_ENTRIES = {row[0]: index.Entry(*row) for row in COMMANDS}
 
 
 def _database_hint() -> str:
     try:
+        from sqlalchemy.engine import make_url
+
         from thidua.settings import get_settings
 
         url = make_url(get_settings().effective_database_url)
@@ -44,7 +31,27 @@ def _database_hint() -> str:
 
 
 class _Group(TyperGroup):
-    """The top-level group: turns user errors into a message and an exit code."""
+    """The top-level group: loads a command's module only when that command is used, and turns
+    user errors into a message and an exit code."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(_ENTRIES)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> click.Command | None:
+        entry = _ENTRIES.get(cmd_name)
+        if entry is None:
+            return None
+        return index.listing(entry) if self._listing else index.load(entry.module, cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # The list of commands needs their names, panels and help: not their modules.
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # The whole command line passes here once: errors follow the command's --json, even
@@ -56,6 +63,14 @@ class _Group(TyperGroup):
         return super().parse_args(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:
+        from pydantic import ValidationError
+        from sqlalchemy.exc import OperationalError
+
+        from thidua.cli import audit
+        from thidua.cli.io import invalid_from, print_error
+        from thidua.errors import Forbidden, InvalidInput, ThiduaError, WrongStage
+        from thidua.services.audit import acting_substitute, claimed_username, proven_actor_id
+
         as_json = bool(ctx.meta.get("json"))
         # One process may run several commands (tests): no one's identity carries over.
         claimed_username.set(None)
@@ -96,20 +111,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-# The order of registration is the order of the help panels: people who act first.
-act.register(app)
-votes.register(app)
-people.register(app)
-read.register(app)
-setup.register(app)
-db.register(app)
-ops.register(app)
-deploy.register(app)
-doctor.register(app)
-bench.register(app)
-audit.register(app)
-council.register(app)
-
 
 @app.callback()
 def _root(
@@ -124,6 +125,8 @@ def _root(
 ) -> None:
     # Checked here, not in an option callback: the root's options are parsed outside invoke().
     if thay_cho is not None:
+        from thidua.limits import NAME, check_text
+
         check_text("thay-cho", thay_cho, max_length=NAME)
     on_behalf_of.set(thay_cho)
 

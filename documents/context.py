@@ -44,6 +44,16 @@ class Person(_Frozen):
     position: str = ""
 
 
+class TieDecision(_Frozen):
+    """A quota tie decided on the record: by the chair of the meeting, or by the directorate in
+    the chair's place once the vote's deadline passed undecided."""
+
+    title: str
+    chosen: tuple[UnitRef, ...]
+    by: str  # "chair" | "directorate"
+    reason: str
+
+
 class MinutesContext(_Frozen):
     """Biên bản họp bình xét thi đua: the conference and the secret ballot of a cluster.
 
@@ -79,6 +89,7 @@ class MinutesContext(_Frozen):
     closed_reason: str  # "Đủ phiếu, Cụm trưởng xác nhận", "Hết hạn"
     # Absent members whose written ballot the cluster leader entered; also in `absent` and `voted`.
     written: tuple[UnitRef, ...] = ()
+    tie_decisions: tuple[TieDecision, ...] = ()
 
     @model_validator(mode="after")
     def _consistent(self) -> "MinutesContext":

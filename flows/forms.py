@@ -48,7 +48,8 @@ def _required(schema: dict[str, Any]) -> None:
 
 
 class LeaderForm(RunInput):
-    """Cụm trưởng xác nhận giai đoạn (1–3) hoặc trả lại bản tự chấm."""
+    """Cụm trưởng xác nhận giai đoạn (1–3), trả lại bản tự chấm, hoặc (chủ tọa) quyết định
+    đơn vị bằng phiếu, bằng điểm cho chỉ tiêu danh hiệu."""
 
     model_config = ConfigDict(json_schema_extra=_required)
 
@@ -64,8 +65,23 @@ class LeaderForm(RunInput):
     )
     comment: str = Field(
         default="",
-        title="Lý do trả lại",
-        description="Cần khi trả lại bản tự chấm: đơn vị đọc lý do này để sửa.",
+        title="Lý do",
+        description=(
+            "Cần khi trả lại bản tự chấm (đơn vị đọc lý do này để sửa) và khi chủ tọa quyết "
+            "định đơn vị bằng phiếu, bằng điểm (lý do ghi vào biên bản)."
+        ),
+    )
+    title: str = Field(
+        default="",
+        title="Danh hiệu có chỉ tiêu",
+        description="Chỉ cần khi chủ tọa quyết định đơn vị bằng phiếu, bằng điểm.",
+    )
+    units: str = Field(
+        default="",
+        title="Đơn vị được chọn",
+        description=(
+            "Chỉ cần khi chủ tọa quyết định: mã các đơn vị được chỉ tiêu, cách nhau bởi dấu phẩy."
+        ),
     )
 
 

@@ -15,6 +15,9 @@ stage_closed       stage 1–4 closes             officers and the cluster leade
 campaign_finished  stage 5 closes               officers and the cluster leader
 nominations_filed  stage 5 closes               directorate and cluster leader (every
                                                 nomination); officers (their unit's only)
+chair_tie          a quota tie is left after    the cluster leader (chair of the meeting); once
+                   the count (by the sweep)     past the vote's deadline undecided, the leader
+                                                and the directorate (thidua.services.ties)
 ================== ============================ =============================================
 
 Every function runs in the caller's transaction (notifications/outbox.py). Messages carry
@@ -271,4 +274,31 @@ def returned(
             "returned_by": by.full_name,
             "version": assessment.version,
         },
+    )
+
+
+def chair_tie(
+    session: Session,
+    view: CampaignView,
+    run: StageRun,
+    ties: list[dict[str, Any]],
+    *,
+    escalated: bool,
+) -> int:
+    """`chair_tie`: a quota tie waits for the chair of the meeting, to the cluster leader; once
+    the vote's deadline passed undecided (``escalated``), to the leader and the directorate,
+    which may decide it in the chair's place. ``ties``: title, places, units (code, name, yes,
+    score)."""
+    assert run.id is not None
+    people = cluster_leaders(session, view)
+    if escalated:
+        people += directorate(session)
+    return enqueue(
+        session,
+        event="chair_tie",
+        view=view,
+        run=run,
+        recipients=people,
+        cause=f"{run.id}:{'escalated' if escalated else 'open'}",
+        context={"ties": ties, "escalated": escalated},
     )

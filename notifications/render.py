@@ -35,6 +35,7 @@ EVENTS = (
     "stage_closed",
     "campaign_finished",
     "nominations_filed",
+    "chair_tie",
 )
 
 

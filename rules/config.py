@@ -105,7 +105,8 @@ class StageDeadline(_Frozen):
     # Longest extension the cluster leader may grant one unit past the due time.
     max_extension: timedelta = Field(default=timedelta(days=7), ge=timedelta(0))
     # A stage that waits past its due time ("wait") is escalated to the directorate this long
-    # after it, if the cluster leader has not closed it; None: never.
+    # after it, if the cluster leader has not closed it; None: never. A vote's quota tie the
+    # chair has not decided goes up this long after the vote's due time (None: at it).
     escalate_after: timedelta | None = Field(default=None, gt=timedelta(0))
 
 

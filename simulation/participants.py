@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from models import Actor
+from models import Actor, StageRun
 from rules.defaults import example_scores
 from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.errors import Conflict, NotReady
 from thidua.sample import commander_username, officer_username
-from thidua.services import decisions, submissions
+from thidua.services import decisions, submissions, votes
 from thidua.services.context import CampaignView, get_actor, load_campaign, open_stage_run
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.progress import progress
@@ -122,6 +122,8 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             done.append(f"{m.name} chấm chéo {len(todo)} đơn vị")
     elif run.stage == Stage.VOTE:
         for m in state.missing:
+            if not m.unit:
+                continue  # the chair's decision of a tie, not a ballot: below
             submissions.cast_ballot(
                 session,
                 actor=_officer(session, m.unit),
@@ -130,6 +132,8 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
                 via="simulation",
             )
             done.append(f"{m.name} bỏ phiếu")
+    if run.stage == Stage.VOTE:
+        done += decide_ties(session, view, run)
     # The leader confirms a full stage; one with inputs missing is left to close at its deadline.
     full = not progress(session, view, run).missing
     if run.stage in decisions.CONFIRMABLE and not done and full and not run.confirmed_by:
@@ -144,6 +148,28 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
             done.append(f"Cụm trưởng xác nhận giai đoạn '{run.stage.label}'")
         except (NotReady, Conflict):
             pass  # inputs still missing: the stage waits for its deadline
+    return done
+
+
+TIE_REASON = "Chủ tọa chọn đơn vị xếp hạng cao hơn theo thứ tự phân định của đợt."
+
+
+def decide_ties(session: Session, view: CampaignView, run: StageRun) -> list[str]:
+    """The chair decides each quota tie left after the count, as a leader would: the places go
+    to the tied units ranked higher by the cycle's tie-break chain."""
+    done = []
+    for tie in votes.ties_to_decide(session, view, run):
+        chosen = [u.code for u in tie.units[: tie.places]]  # tie.units are in rank order
+        votes.decide_tie(
+            session,
+            actor=_leader(session, view),
+            campaign_id=view.id,
+            title=tie.title,
+            units=chosen,
+            reason=TIE_REASON,
+            via="simulation",
+        )
+        done.append(f"Chủ tọa quyết định “{tie.title}” cho {', '.join(chosen)}")
     return done
 
 

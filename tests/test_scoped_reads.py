@@ -7,7 +7,7 @@ from rules.stages import Stage
 from simulation.synthetic import load_synthetic
 from thidua.db import create_schema, session_scope
 from thidua.sample import ADMIN, DIRECTORATE, MOVEMENT, commander_username, officer_username
-from thidua.services import queries
+from thidua.services import pending, queries
 from thidua.services.context import get_actor
 from thidua.services.cycles import start_cycle
 
@@ -53,7 +53,7 @@ def test_an_officer_and_a_leader_see_their_own_clusters_campaign_only(database_u
         assert queries.campaign_ids(s, concerning=officer, open_only=True) == [
             campaigns["CTD-S002"]
         ]
-        assert {p.campaign_id for p in queries.pending(s, officer)} == {campaigns["CTD-S002"]}
+        assert {p.campaign_id for p in pending.pending(s, officer)} == {campaigns["CTD-S002"]}
         assert [st.campaign_id for st in queries.status(s, concerning=officer)] == [
             campaigns["CTD-S002"]
         ]

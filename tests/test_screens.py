@@ -26,7 +26,7 @@ def _schema(form: type) -> dict:
 @pytest.mark.parametrize(
     ("form", "optional"),
     [
-        (LeaderForm, {"unit", "comment"}),
+        (LeaderForm, {"unit", "comment", "title", "units"}),
         (DirectorateForm, {"amendments", "return_to", "reason"}),
     ],
 )

@@ -9,12 +9,14 @@ from prefect.client.schemas.objects import FlowRun
 from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 from prefect.flow_runs import resume_flow_run
 
+from models import Campaign
 from notifications.reminders import due_reminders
 from thidua.db import session_scope
 from thidua.links import ui_url
 from thidua.services.deadlines import escalate_due
 from thidua.services.form_choices import WAKE_UP
 from thidua.services.queries import ready_to_move
+from thidua.services.ties import sweep_ties
 from thidua.settings import get_settings
 
 __all__ = [
@@ -107,7 +109,19 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
         due_reminders(session)  # reminders and overdue notices, once per stage run
         for campaign_id in escalate_due(session):
             log(f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn chưa được xác nhận")
+        went_up = []
+        for campaign_id in sweep_ties(session):
+            log(
+                f"Chuyển lên Ban Giám đốc: đợt bình xét #{campaign_id} quá hạn bỏ phiếu, chủ tọa "
+                "chưa quyết định đơn vị bằng phiếu, bằng điểm"
+            )
+            campaign = session.get(Campaign, campaign_id)
+            if campaign is not None and campaign.flow_run_id is not None:
+                went_up.append(campaign.flow_run_id)
         ready = ready_to_move(session)
+    for flow_run_id in went_up:
+        # Its form said the chair decides: written anew, it says the directorate may now.
+        nudge(flow_run_id, wait_seconds=0)
     woken = 0
     for state in ready:
         assert state.flow_run_id is not None

@@ -17,6 +17,7 @@ EVENTS = (
     "stage_closed",
     "campaign_finished",
     "nominations_filed",
+    "chair_tie",
 )
 LANGS = ("vi", "en")
 LINK = "http://127.0.0.1:4200/runs/flow-run/6f1c2d1e-0b8a-4c55-9d7e-2f3a4b5c6d7e"
@@ -243,6 +244,26 @@ def message_context(event: str, lang: str, variant: str = "", **over: Any) -> di
             recipient=DIRECTORATE,
             unit=None,
         )
+        ctx.update(over)
+        return ctx
+    if event == "chair_tie":
+        role = variant or "leader"
+        who = (
+            dict(recipient=DIRECTORATE, unit=None)
+            if role == "directorate"
+            else dict(recipient=LEADER, unit={"code": "PTM", "name": "Phòng Tham mưu"})
+        )
+        ties = [
+            {
+                "title": QT,
+                "places": 1,
+                "units": [
+                    {"code": "PHC", "name": "Phòng Hậu cần", "yes": 9, "score": Decimal("92.5")},
+                    {"code": "PTC", "name": "Phòng Tài chính", "yes": 9, "score": Decimal("92.5")},
+                ],
+            }
+        ]
+        ctx = base(event, lang, stage=_stage(3), ties=ties, escalated=role == "directorate", **who)
         ctx.update(over)
         return ctx
     raise KeyError(event)

@@ -329,6 +329,31 @@ def _form_leader() -> dict[str, Any]:
         ],
         "leader_name": UNITS["tham-muu"],
         "last_outcome": "Trả lại Công ty Tháng Tám để bổ sung",
+        # A quota tie the chair must decide (a vote's form; the same template)
+        "ties": [
+            {
+                "title": "Đơn vị Quyết thắng",
+                "places": 1,
+                "units": [
+                    {
+                        "code": "PHC",
+                        "name": "Phòng Hậu cần | Kho",
+                        "yes": 9,
+                        "score": Decimal("92.5"),
+                        "rank": 3,
+                    },
+                    {
+                        "code": "PTC",
+                        "name": "Phòng Tài chính",
+                        "yes": 9,
+                        "score": Decimal("92.5"),
+                        "rank": 4,
+                    },
+                ],
+            }
+        ],
+        "escalated": True,
+        "chair_choice": "Chủ tọa quyết định đơn vị bằng phiếu, bằng điểm",
         "campaign_id": 7,
         "year": 2019,
         "as_of": dt.datetime(2019, 10, 30, 2, 15, tzinfo=dt.UTC),

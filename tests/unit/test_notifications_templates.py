@@ -40,11 +40,13 @@ CASES = [
     ("stage_closed", "4"),
     ("campaign_finished", ""),
     ("nominations_filed", ""),
+    ("chair_tie", "leader"),
+    ("chair_tie", "directorate"),
 ]
 DEADLINE = {"vi": "17 giờ 00 ngày 28/11/2019", "en": "17:00 on 28 November 2019"}
 ACTION = {"vi": "Việc cần làm", "en": "What to do"}
 GREETING = {"vi": "Kính gửi: ", "en": "Dear "}
-ACTIONABLE = {"stage_opened", "decision_requested", "reminder", "returned"}
+ACTIONABLE = {"stage_opened", "decision_requested", "reminder", "returned", "chair_tie"}
 DATED = {*ACTIONABLE, "overdue"}  # the messages that say by when
 
 

@@ -18,10 +18,11 @@ from thidua.cli.options import (
 )
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
+from thidua.limits import TITLE
 from thidua.links import ui_url
 from thidua.services import auth
 from thidua.services.context import load_campaign
-from thidua.services.form_decisions import FormDecision
+from thidua.services.form_decisions import FormDecision, split_units
 
 code_app = typer.Typer(
     help=(
@@ -132,3 +133,35 @@ def return_unit(
 ) -> None:
     """Cụm trưởng trả lại bản tự chấm của một đơn vị để sửa."""
     _issue(ctx, FormDecision(action="return-unit", unit=unit, reason=comment))
+
+
+@code_app.command("chair")
+def chair(
+    ctx: typer.Context,
+    title: Annotated[
+        str,
+        typer.Option(
+            "--title", help="Danh hiệu có chỉ tiêu.", callback=bounded_name("title", TITLE)
+        ),
+    ],
+    choose: Annotated[
+        str,
+        typer.Option(
+            "--choose",
+            help="Mã các đơn vị được chọn, cách nhau bởi dấu phẩy (ví dụ PHC hoặc PHC,PTC).",
+        ),
+    ],
+    reason: Annotated[
+        str,
+        typer.Option(
+            "--reason", help="Lý do, ghi vào biên bản.", callback=bounded_reason("reason")
+        ),
+    ],
+) -> None:
+    """Chủ tọa (Cụm trưởng) quyết định đơn vị bằng phiếu, bằng điểm cho chỉ tiêu danh hiệu."""
+    units = split_units(choose)
+    if not units:
+        raise InvalidInput("choose", "chưa nêu đơn vị nào được chọn")
+    if len(units) != len(set(units)):
+        raise InvalidInput("choose", "một đơn vị được nêu hai lần")
+    _issue(ctx, FormDecision(action="chair-tie", title=title, units=tuple(units), reason=reason))

@@ -16,6 +16,7 @@ from thidua.db import session_scope
 from thidua.errors import NotFound
 from thidua.services import queries
 from thidua.services.context import get_actor, load_campaign
+from thidua.services.pending import pending as pending_items
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
 
@@ -132,7 +133,7 @@ def pending(
 
     with session_scope() as session:
         who = authenticated(session, actor)
-        items = queries.pending(session, who)
+        items = pending_items(session, who)
         full_name = who.full_name
     rows: list[dict[str, Any]] = []
     for p in items:

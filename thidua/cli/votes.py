@@ -31,7 +31,11 @@ def decide(
     ],
     actor: Annotated[
         str,
-        typer.Option("--actor", help="Tên đăng nhập Cụm trưởng.", callback=bounded_name("actor")),
+        typer.Option(
+            "--actor",
+            help="Tên đăng nhập Cụm trưởng; Ban Giám đốc khi việc đã được chuyển lên (quá hạn).",
+            callback=bounded_name("actor"),
+        ),
     ],
     title: Annotated[
         str,
@@ -60,9 +64,14 @@ def decide(
         decision = votes.decide_tie(
             session, actor=who, campaign_id=campaign, title=title, units=unit, reason=reason
         )
-        chosen = ", ".join(map(str, decision.payload.get("units") or []))
+        chosen = ", ".join(votes.chosen_units(decision))
         flow_run_id = load_campaign(session, campaign).campaign.flow_run_id
-    done(f"Đã ghi quyết định của chủ tọa: “{title}” cho {chosen}. Lý do: {reason}")
+    who_decided = (
+        "Ban Giám đốc (thay chủ tọa)"
+        if decision.payload.get("by") == votes.BY_DIRECTORATE
+        else "chủ tọa"
+    )
+    done(f"Đã ghi quyết định của {who_decided}: “{title}” cho {chosen}. Lý do: {reason}")
     wake(flow_run_id)
 
 

@@ -125,7 +125,9 @@ def issue_action_code(
     run = open_stage_run(session, view)
     if run is None or run.stage not in _DECIDERS:
         raise WrongStage(f"{view.run_name}: không có quyết định nào đang chờ trên biểu mẫu")
-    if actor.role != _DECIDERS[run.stage]:
+    # Once a waiting stage was escalated, the directorate may act in the leader's place.
+    in_place = run.escalated_at is not None and actor.role == Role.DIRECTORATE
+    if actor.role != _DECIDERS[run.stage] and not in_place:
         raise Forbidden(
             f"'{actor.username}' không phải người quyết định giai đoạn '{run.stage.label}'"
         )

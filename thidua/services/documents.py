@@ -26,6 +26,7 @@ from documents.context import (
     MemoContext,
     MinutesContext,
     Person,
+    TieDecision,
     UnitRef,
 )
 from documents.render import (
@@ -48,7 +49,7 @@ from models import (
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
-from thidua.services import meeting
+from thidua.services import meeting, votes
 from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.explanations import texts_for_minutes
 from thidua.services.results import closed_result, vote_of
@@ -169,6 +170,24 @@ def minutes_context(
             if run.confirmed_by is not None
             else "Hết thời hạn bỏ phiếu theo quy định của đợt"
         ),
+        tie_decisions=_tie_decisions(session, view, run, vote),
+    )
+
+
+def _tie_decisions(
+    session: Session, view: CampaignView, run: StageRun, vote: VoteResult
+) -> tuple[TieDecision, ...]:
+    """The recorded decisions of the ties this count used, with who decided and why."""
+    used = {t.title for t in vote.titles if t.decided_by in (votes.BY_CHAIR, votes.BY_DIRECTORATE)}
+    return tuple(
+        TieDecision(
+            title=title,
+            chosen=_refs(view, votes.chosen_units(row)),
+            by=str(row.payload.get("by") or votes.BY_CHAIR),
+            reason=row.reason,
+        )
+        for title, row in sorted(votes.tie_decisions(session, run).items())
+        if title in used
     )
 
 
@@ -244,9 +263,7 @@ def store_decision(
         leader_next=ref(outcome.get("leader")),
         deputy_next=ref(outcome.get("deputy")),
         titles=tuple(titles),
-        signer=Person(
-            name=signer.full_name if signer else "", position=settings.deputy_head_title
-        ),
+        signer=Person(name=signer.full_name if signer else "", position=settings.deputy_head_title),
         signer_on_behalf=f"KT. {settings.head_title.upper()}",
     )
     _attach_all(session, view, ctx, render_decision, key="quyet-dinh", kind="quyet_dinh")

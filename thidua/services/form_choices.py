@@ -15,6 +15,7 @@ class LeaderAction(StrEnum):
     CHECK = CHECK
     CONFIRM = "Xác nhận hoàn thành giai đoạn"
     RETURN_UNIT = "Trả lại bản tự chấm của một đơn vị"
+    CHAIR_TIE = "Chủ tọa quyết định đơn vị bằng phiếu, bằng điểm"
 
 
 class DirectorateAction(StrEnum):

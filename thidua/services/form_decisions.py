@@ -7,6 +7,7 @@ the code; the flow builds one from the form's fields and applies it only if both
 """
 
 import json
+import re
 import unicodedata
 from typing import Any, Literal
 
@@ -19,10 +20,11 @@ from thidua.errors import InvalidInput
 from thidua.services.decisions import Outcome, confirm_stage, decide
 from thidua.services.form_choices import DirectorateAction, LeaderAction, ReturnTarget
 from thidua.services.submissions import return_self_assessment
+from thidua.services.votes import decide_tie
 
-Action = Literal["approve", "amend", "return", "confirm", "return-unit"]
+Action = Literal["approve", "amend", "return", "confirm", "return-unit", "chair-tie"]
 DIRECTORATE_ACTIONS = ("approve", "amend", "return")
-LEADER_ACTIONS = ("confirm", "return-unit")
+LEADER_ACTIONS = ("confirm", "return-unit", "chair-tie")
 
 _FROM_DIRECTORATE: dict[DirectorateAction, Action] = {
     DirectorateAction.APPROVE: "approve",
@@ -32,6 +34,7 @@ _FROM_DIRECTORATE: dict[DirectorateAction, Action] = {
 _FROM_LEADER: dict[LeaderAction, Action] = {
     LeaderAction.CONFIRM: "confirm",
     LeaderAction.RETURN_UNIT: "return-unit",
+    LeaderAction.CHAIR_TIE: "chair-tie",
 }
 _TARGETS = {
     ReturnTarget.SELF_ASSESSMENT: Stage.SELF_ASSESSMENT,
@@ -46,9 +49,17 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip()
 
 
+def split_units(text: str) -> list[str]:
+    """Unit codes as typed on a form or after --choose: separated by commas, semicolons or
+    spaces."""
+    return [u for u in re.split(r"[,;\s]+", text) if u]
+
+
 class FormDecision(BaseModel):
     """What a person decides. `reason` is the directorate's reason or the leader's comment;
-    fields the action does not use are emptied, so they cannot tell two decisions apart."""
+    fields the action does not use are emptied, so they cannot tell two decisions apart. A
+    chair's decision of a quota tie names the title and the chosen units (a set: their order
+    and repeats say nothing)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -57,6 +68,8 @@ class FormDecision(BaseModel):
     return_to: int | None = None  # stage number, 1–3
     unit: str = ""
     reason: str = ""
+    title: str = ""
+    units: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
@@ -77,12 +90,19 @@ class FormDecision(BaseModel):
         )
         if action != "return":
             data["return_to"] = None
+        chair = action == "chair-tie"
+        data["title"] = _clean(data.get("title") or "") if chair else ""
+        data["units"] = sorted({_clean(u) for u in data.get("units") or () if _clean(u)})
+        if not chair:
+            data["units"] = []
         return data
 
     def canonical(self) -> str:
-        return json.dumps(
-            self.model_dump(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-        )
+        sealed = self.model_dump()
+        if self.action != "chair-tie":
+            # As codes were sealed before a chair could decide on the form: still valid.
+            del sealed["title"], sealed["units"]
+        return json.dumps(sealed, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
     @property
     def choice(self) -> str:
@@ -99,6 +119,11 @@ class FormDecision(BaseModel):
             return "xác nhận hoàn thành giai đoạn"
         if self.action == "return-unit":
             return f"trả lại bản tự chấm của {self.unit}, lý do: {self.reason}"
+        if self.action == "chair-tie":
+            return (
+                f"chủ tọa quyết định “{self.title}” cho {', '.join(self.units)}, "
+                f"lý do: {self.reason}"
+            )
         said = {"approve": "phê duyệt", "amend": "điều chỉnh danh hiệu", "return": "trả lại"}
         words = said[self.action]
         if self.action == "amend":
@@ -119,6 +144,12 @@ class FormDecision(BaseModel):
             rows.append((titles["action"], self.choice))
             if self.action == "return-unit":
                 rows += [(titles["unit"], self.unit), (titles["comment"], self.reason)]
+            if self.action == "chair-tie":
+                rows += [
+                    (titles["title"], self.title),
+                    (titles["units"], ", ".join(self.units)),
+                    (titles["comment"], self.reason),
+                ]
             return rows
         rows.append((titles["action"], self.choice))
         if self.action == "amend":
@@ -165,7 +196,13 @@ def from_form(stage: Stage, data: dict[str, Any]) -> tuple[str, str, FormDecisio
     f = LeaderForm.model_validate(data)
     if f.action == LeaderAction.CHECK:
         return f.actor, f.code, None
-    decision = FormDecision(action=_FROM_LEADER[f.action], unit=f.unit, reason=f.comment)
+    decision = FormDecision(
+        action=_FROM_LEADER[f.action],
+        unit=f.unit,
+        reason=f.comment,
+        title=f.title,
+        units=tuple(split_units(f.units)),
+    )
     return f.actor, f.code, decision
 
 
@@ -187,7 +224,21 @@ def apply(
         raise InvalidInput(
             "decision", f"'{decision.action}' không phải quyết định của giai đoạn '{stage.label}'"
         )
-    if decision.action == "confirm":
+    if decision.action == "chair-tie" and stage != Stage.VOTE:
+        raise InvalidInput(
+            "decision", f"chủ tọa chỉ quyết định đơn vị hòa phiếu ở giai đoạn '{Stage.VOTE.label}'"
+        )
+    if decision.action == "chair-tie":
+        decide_tie(
+            session,
+            actor=actor,
+            campaign_id=campaign_id,
+            title=decision.title,
+            units=list(decision.units),
+            reason=decision.reason,
+            via=via,
+        )
+    elif decision.action == "confirm":
         confirm_stage(session, actor=actor, campaign_id=campaign_id, stage=stage, via=via)
     elif decision.action == "return-unit":
         return_self_assessment(

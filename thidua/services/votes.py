@@ -2,18 +2,19 @@
 decision of a quota tie, and the recount of the stored ballots (kiểm phiếu lại)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from models import Actor, Ballot, Decision, DecisionKind, StageRun, VoterRoll
+from models import Actor, Ballot, Decision, DecisionKind, Role, StageRun, VoterRoll
 from models.types import utcnow
 from rules.errors import RuleViolation
 from rules.quota import check_chair_choice
 from rules.results import BallotContent, QuotaTie, VoteResult
 from rules.stages import Stage
 from rules.tally import tally
-from thidua.errors import InvalidInput, NotFound, NotReady
+from thidua.errors import Forbidden, InvalidInput, NotFound, NotReady
 from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader
@@ -43,19 +44,32 @@ def cast_written_ballot(
     store_ballot(session, view, unit, ballot, actor=actor, via=via, written=True)
 
 
-def chair_choices(session: Session, run: StageRun) -> dict[str, list[str]]:
-    """The chair's recorded choice per title; a later decision for a title replaces an earlier."""
-    choices: dict[str, list[str]] = {}
+# Who decided a tie, as the decision's payload and the minutes name it.
+BY_CHAIR, BY_DIRECTORATE = "chair", "directorate"
+
+
+def tie_decisions(session: Session, run: StageRun) -> dict[str, Decision]:
+    """The recorded decision per title; a later decision for a title replaces an earlier."""
     rows = session.exec(
         select(Decision)
         .where(Decision.stage_run_id == run.id, Decision.kind == DecisionKind.CHAIR_TIE)
         .order_by(col(Decision.id))
     ).all()
-    for row in rows:
-        units = row.payload.get("units")
-        if isinstance(units, list):
-            choices[str(row.payload.get("title"))] = [str(u) for u in units]
-    return choices
+    return {
+        str(row.payload.get("title")): row
+        for row in rows
+        if isinstance(row.payload.get("units"), list)
+    }
+
+
+def chair_choices(session: Session, run: StageRun) -> dict[str, list[str]]:
+    """The chair's (or, after escalation, the directorate's) recorded choice per title."""
+    return {title: chosen_units(row) for title, row in tie_decisions(session, run).items()}
+
+
+def chosen_units(row: Decision) -> list[str]:
+    units = row.payload.get("units")
+    return [str(u) for u in units] if isinstance(units, list) else []
 
 
 def count(session: Session, view: CampaignView, run: StageRun) -> VoteResult:
@@ -67,7 +81,19 @@ def count(session: Session, view: CampaignView, run: StageRun) -> VoteResult:
     # Sorted by content, never by the database's order: the count cannot depend on it.
     contents = sorted((r.content for r in rows), key=lambda c: repr(sorted(c.items())))
     ballots = [BallotContent.model_validate(c) for c in contents]
-    return tally(view.rules, ballots, ranking, chair_choices(session, run))
+    decided = tie_decisions(session, run)
+    result = tally(view.rules, ballots, ranking, chair_choices(session, run))
+    by_directorate = {t for t, row in decided.items() if row.payload.get("by") == BY_DIRECTORATE}
+    if not by_directorate:
+        return result
+    # The rules know one chair; the record says who sat in its place, and the minutes name it.
+    titles = tuple(
+        t.model_copy(update={"decided_by": BY_DIRECTORATE})
+        if t.title in by_directorate and t.decided_by == BY_CHAIR
+        else t
+        for t in result.titles
+    )
+    return result.model_copy(update={"titles": titles})
 
 
 def _vote_is_in(session: Session, view: CampaignView, run: StageRun) -> bool:
@@ -76,13 +102,90 @@ def _vote_is_in(session: Session, view: CampaignView, run: StageRun) -> bool:
     return len(set(voted)) >= len(view.members) or utcnow() >= effective_due(session, run)
 
 
+def _count_if_chair_decides(
+    session: Session, view: CampaignView, run: StageRun
+) -> VoteResult | None:
+    """The count while its ties are the chair's to decide; None while ballots may still come,
+    or where no quota or the lot decides."""
+    if run.stage != Stage.VOTE or view.rules.vote.final_tie_break != "chair":
+        return None
+    if not view.rules.quotas or not _vote_is_in(session, view, run):
+        return None
+    return count(session, view, run)
+
+
 def pending_ties(session: Session, view: CampaignView, run: StageRun) -> tuple[QuotaTie, ...]:
     """Ties the chair must decide before the vote closes; none while ballots may still come."""
-    if run.stage != Stage.VOTE or view.rules.vote.final_tie_break != "chair":
-        return ()
-    if not view.rules.quotas or not _vote_is_in(session, view, run):
-        return ()
-    return count(session, view, run).chair_pending
+    result = _count_if_chair_decides(session, view, run)
+    return result.chair_pending if result is not None else ()
+
+
+@dataclass(frozen=True)
+class TiedUnit:
+    code: str
+    name: str
+    yes: int
+    score: Decimal
+    rank: int
+
+
+@dataclass(frozen=True)
+class TieToDecide:
+    """A tie as the chair sees it: the title, its places, the tied units' votes and scores."""
+
+    title: str
+    places: int
+    units: tuple[TiedUnit, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(u.code for u in self.units)
+
+
+def ties_to_decide(session: Session, view: CampaignView, run: StageRun) -> list[TieToDecide]:
+    """The pending ties with what the chair weighs: each tied unit's votes, score and rank."""
+    result = _count_if_chair_decides(session, view, run)
+    if result is None or not result.chair_pending:
+        return []
+    ranking = {r.unit: r for r in ranking_of(session, view.id) or []}
+    yes = {(t.unit, t.title): t.yes for t in result.titles}
+    names = {u.code: u.name for u in view.members}
+    return [
+        TieToDecide(
+            title=tie.title,
+            places=tie.places,
+            units=tuple(
+                sorted(
+                    (
+                        TiedUnit(
+                            code=u,
+                            name=names.get(u, u),
+                            yes=yes.get((u, tie.title), 0),
+                            score=ranking[u].consolidated,
+                            rank=ranking[u].rank,
+                        )
+                        for u in tie.units
+                    ),
+                    key=lambda t: t.rank,
+                )
+            ),
+        )
+        for tie in result.chair_pending
+    ]
+
+
+def _may_decide_tie(actor: Actor, view: CampaignView, run: StageRun) -> str:
+    """Who `actor` decides as: the chair (the cluster leader), or once the tie was escalated
+    past the vote's deadline, the directorate in the chair's place."""
+    if actor.role == Role.DIRECTORATE:
+        if run.escalated_at is None:
+            raise Forbidden(
+                f"{view.run_name}: Ban Giám đốc chỉ quyết định thay chủ tọa khi Cụm trưởng chưa "
+                "quyết định đến hạn bỏ phiếu và việc đã được chuyển lên"
+            )
+        return BY_DIRECTORATE
+    require_cluster_leader(actor, view, "quyết định đơn vị hòa phiếu (chủ tọa cuộc họp)")
+    return BY_CHAIR
 
 
 def decide_tie(
@@ -95,10 +198,13 @@ def decide_tie(
     reason: str,
     via: str = "cli",
 ) -> Decision:
-    """The chair of the meeting (the cluster leader) decides a tie for a quota, on the record."""
+    """The chair of the meeting (the cluster leader) decides a tie for a quota, on the record;
+    after the tie was escalated, the directorate may decide it in the chair's place."""
     view = load_campaign(session, campaign_id)
-    require_cluster_leader(actor, view, "quyết định đơn vị hòa phiếu (chủ tọa cuộc họp)")
+    if actor.role != Role.DIRECTORATE:
+        require_cluster_leader(actor, view, "quyết định đơn vị hòa phiếu (chủ tọa cuộc họp)")
     run = require_open_stage(session, view, Stage.VOTE, lock="update")
+    by = _may_decide_tie(actor, view, run)
     if not reason.strip():
         raise InvalidInput("reason", "quyết định của chủ tọa phải ghi rõ lý do")
     check_text("reason", reason, max_length=REASON, multiline=True)
@@ -123,6 +229,7 @@ def decide_tie(
         "title": title,
         "units": list(chosen),
         "tied": list(ties[title].units),
+        "by": by,
     }
     decision = Decision(
         stage_run_id=run.id,

@@ -19,10 +19,12 @@ from thidua.services import audit
 from thidua.services.auth import consume_action_code
 from thidua.services.context import CampaignView, get_actor, load_campaign
 from thidua.services.explanations import flagged
+from thidua.services.form_choices import LeaderAction
 from thidua.services.form_decisions import FormDecision, apply, from_form
 from thidua.services.progress import Progress, Verdict, progress
 from thidua.services.results import ranking_of, vote_of
 from thidua.services.stages import ensure_open
+from thidua.services.votes import ties_to_decide
 from thidua.templating import render
 
 
@@ -123,9 +125,13 @@ def describe(
             ranking_url=artifact_url(artifact_key(view.id, "xep-hang")),
             vote_url=artifact_url(artifact_key(view.id, "ket-qua-bo-phieu")),
         )
+    ties = ties_to_decide(session, view, run) if run.stage == Stage.VOTE else []
     return render(
         "form_leader.md.j2",
         **common,
+        ties=ties,
+        escalated=run.escalated_at is not None,
+        chair_choice=LeaderAction.CHAIR_TIE.value,
         stage_number=run.stage.number,
         stage_label=run.stage.label,
         received=state.received,

@@ -51,6 +51,8 @@ def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot:
     modal = page.locator(".p-modal")
     # The form's description, not the fields' own (rendered as Markdown below each field).
     own = modal.locator(".markdown-renderer:not(.schema-form-property__markdown)")
+    # The dialog fades in: until it is shown, the text it renders reads as "" (innerText).
+    own.wait_for(state="visible")
     description = own.inner_text()
     fields = modal.locator("textarea")
     fields.nth(0).fill(actor)

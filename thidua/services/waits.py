@@ -33,7 +33,8 @@ class Step(BaseModel):
     wait_id: int | None = None
     wait_key: str | None = None
     form: Literal["leader", "directorate"] | None = None
-    description: str = ""
+    heading: str = ""  # the form's own description: what it is, in a line
+    situation: str = ""  # above the decision field: results, what is missing, how to answer
     progress: float = 1.0  # share of the campaign done, for the progress artifact
 
 
@@ -89,7 +90,10 @@ def plan_step(session: Session, campaign_id: int) -> Step:
         wait_id=pending.id,
         wait_key=pending.key,
         form=form,
-        description=describe(session, view, run, state, last.outcome if last else None),
+        heading=render(
+            "form_heading.md.j2", run_name=view.run_name, stage=run.stage, attempt=run.attempt
+        ),
+        situation=describe(session, view, run, state, last.outcome if last else None),
         progress=share,
     )
 
@@ -97,7 +101,8 @@ def plan_step(session: Session, campaign_id: int) -> Step:
 def describe(
     session: Session, view: CampaignView, run: StageRun, state: Progress, last: str | None
 ) -> str:
-    """The Markdown shown above the form: what is decided, what is missing, the deadline."""
+    """The Markdown shown above the decision: what is decided, what is missing, the deadline;
+    narrow enough for the dialog's 472 pixels (tables of short cells, lists that wrap)."""
     common: dict[str, Any] = dict(
         run_name=view.run_name,
         campaign_id=view.id,
@@ -119,6 +124,7 @@ def describe(
             ranking=ranking,
             names={u.code: u.name for u in view.members},
             title_votes={t.unit: t for t in vote.titles},
+            passed={t.unit for t in vote.titles if t.approved},
             ranking_url=artifact_url(artifact_key(view.id, "xep-hang")),
             vote_url=artifact_url(artifact_key(view.id, "ket-qua-bo-phieu")),
         )

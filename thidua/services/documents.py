@@ -20,6 +20,7 @@ from models import Document, PeerReview, PeerScore, SelfAssessment, SelfScore, S
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
+from thidua import localtime
 from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.results import closed_result
 from thidua.settings import get_settings
@@ -57,7 +58,7 @@ def _names(view: CampaignView) -> dict[str, str]:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(get_settings().tz)
+    return localtime.local(moment)
 
 
 def minutes_context(

@@ -1,17 +1,23 @@
 """Issue 18, what approvers and officers see: which form fields are required, the CLI's help
 grouped by role, errors as JSON with --json, and tables that fit an 80-column terminal."""
 
+import datetime as dt
 import json
+import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.utilities.schema_tools import ValidationError, validate
 from typer.testing import CliRunner
 
-from flows.forms import DirectorateForm, LeaderForm
+from flows.forms import DirectorateForm, LeaderForm, with_situation
+from rules.stages import Stage
 from tests.test_cli import advance, campaign, invoke, runner, sample_db, templates
 from thidua.cli.main import app
+from thidua.db import session_scope
 from thidua.services.form_choices import WAKE_UP, DirectorateAction, LeaderAction
+from thidua.services.waits import plan_step
 
 __all__ = ["campaign", "runner", "sample_db", "templates"]  # fixtures shared with test_cli
 
@@ -97,3 +103,38 @@ def test_the_report_fits_80_columns(runner: CliRunner, campaign: int) -> None:
     assert all(len(line) <= 80 for line in lines), max(lines, key=len)
     assert "…" not in result.stdout  # nothing cut off
     assert "Phòng Tổ chức cán bộ" in " ".join(" ".join(lines).split())
+
+
+@pytest.mark.parametrize("stage", [Stage.SELF_ASSESSMENT, Stage.APPROVAL])
+def test_a_form_says_at_its_top_when_it_was_written_and_how_to_see_now(
+    campaign: int, stage: Stage
+) -> None:
+    """Issue 18: a form is a snapshot; its first line says so, with the time it was written
+    (local) and the command that shows the present. The first thing in the dialog is the
+    decision field, whose description is that situation (flows.forms.with_situation)."""
+    advance(campaign, stage)
+    before = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    with session_scope() as s:
+        step = plan_step(s, campaign)
+    assert step.kind == "wait" and step.stage == stage
+    form = with_situation(
+        DirectorateForm if stage == Stage.APPROVAL else LeaderForm,
+        heading=step.heading,
+        situation=step.situation,
+    )
+    schema = _schema(form)
+    first = next(iter(schema["properties"]))
+    shown = schema["properties"][first]["description"].replace("\n\n", "\n")
+    top = shown.splitlines()[0]
+    match = re.fullmatch(
+        r"\*Tình hình lúc (\d\d) giờ (\d\d) ngày (\d\d)/(\d\d)/(\d{4}) \(GMT\+7\), khi biểu mẫu "
+        r"này được lập; không tự cập nhật\. Xem lúc này: `thidua status --campaign (\d+)`.*",
+        top,
+    )
+    assert match, top
+    hh, mm, day, month, year, cid = map(int, match.groups())
+    written = dt.datetime(year, month, day, hh, mm, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert before <= written <= dt.datetime.now(dt.UTC) and cid == campaign
+    assert step.heading.startswith("### 2019 · Cụm thi đua số 4")
+    # The command it names shows the campaign now.
+    assert invoke(CliRunner(), "status", "--campaign", cid).exit_code == 0

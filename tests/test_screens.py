@@ -2,6 +2,7 @@
 grouped by role, errors as JSON with --json, and tables that fit an 80-column terminal."""
 
 import datetime as dt
+import io
 import json
 import re
 from zoneinfo import ZoneInfo
@@ -9,14 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from prefect._internal.pydantic.v2_schema import create_v2_schema
 from prefect.utilities.schema_tools import ValidationError, validate
+from rich.console import Console
 from typer.testing import CliRunner
 
 from flows.forms import DirectorateForm, LeaderForm, with_situation
 from rules.stages import Stage
 from tests.test_cli import advance, campaign, invoke, runner, sample_db, templates
 from thidua.cli.main import app
+from thidua.cli.ops import demo_progress, show_progress
 from thidua.db import session_scope
 from thidua.services.form_choices import WAKE_UP, DirectorateAction, LeaderAction
+from thidua.services.queries import status
 from thidua.services.waits import plan_step
 
 __all__ = ["campaign", "runner", "sample_db", "templates"]  # fixtures shared with test_cli
@@ -138,3 +142,29 @@ def test_a_form_says_at_its_top_when_it_was_written_and_how_to_see_now(
     assert step.heading.startswith("### 2019 · Cụm thi đua số 4")
     # The command it names shows the campaign now.
     assert invoke(CliRunner(), "status", "--campaign", cid).exit_code == 0
+
+
+def test_the_demos_progress_fits_80_columns(campaign: int) -> None:
+    """`thidua demo` shows one line per campaign: at 80 columns nothing wraps or is cut."""
+    shown: list[str] = []
+    for stage in [*Stage, None]:
+        advance(campaign, stage)
+        with session_scope() as s:
+            states = [c for c in status(s) if c.campaign_id == campaign]
+        screen = Console(width=80, file=io.StringIO(), color_system=None)
+        bar = demo_progress(screen)
+        show_progress(bar, {}, states)
+        screen.print(bar.get_renderable())
+        lines = screen.file.getvalue().splitlines()  # type: ignore[attr-defined]
+        assert len(lines) == 1 and len(lines[0]) <= 80, lines
+        shown.append(" ".join(lines[0].split()))
+    labels = [
+        "1/5 Tự chấm điểm (0/10)",
+        "2/5 Chấm chéo (0/90)",  # each unit reviews the nine others
+        "3/5 Bình xét, bỏ phiếu kín (0/10)",
+        "4/5 Ban Giám đốc phê duyệt (0/1)",
+        "5/5 Đề nghị khen thưởng",  # nothing to count: not "(0/0)"
+        "hoàn thành",
+    ]
+    for line, label in zip(shown, labels, strict=True):
+        assert line.startswith("#1 Cụm thi đua số 4 ") and line.endswith(f" {label} 0:00:00"), line

@@ -15,13 +15,13 @@ from typer.testing import CliRunner
 
 from flows.forms import DirectorateForm, LeaderForm, with_situation
 from rules.stages import Stage
-from tests.test_cli import advance, campaign, invoke, runner, sample_db, templates
+from tests.test_cli import advance, campaign, invoke, refused, runner, sample_db, templates
 from thidua.cli.main import app
 from thidua.cli.ops import demo_progress, show_progress
 from thidua.db import session_scope
 from thidua.services.form_choices import WAKE_UP, DirectorateAction, LeaderAction
 from thidua.services.queries import status
-from thidua.services.waits import plan_step
+from thidua.services.waits import answer, plan_step
 
 __all__ = ["campaign", "runner", "sample_db", "templates"]  # fixtures shared with test_cli
 
@@ -168,3 +168,45 @@ def test_the_demos_progress_fits_80_columns(campaign: int) -> None:
     ]
     for line, label in zip(shown, labels, strict=True):
         assert line.startswith("#1 Cụm thi đua số 4 ") and line.endswith(f" {label} 0:00:00"), line
+
+
+RETURN = ["return", "--campaign", "1", "--actor", "chihuy.ptm", "--comment", "Thiếu minh chứng"]
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        (["confirm", "--campaign", "1", "--actor", ""], "actor"),
+        (["pending", "--actor", "  "], "actor"),
+        (["code", "--campaign", "1", "--actor", "", "confirm"], "actor"),
+        ([*RETURN, "--unit", " "], "unit"),
+        (["--thay-cho", "", "status"], "thay-cho"),
+    ],
+)
+def test_an_empty_name_is_refused_naming_the_field(
+    runner: CliRunner, campaign: int, args: list[str], field: str
+) -> None:
+    result = refused(runner, args, 2, f"trường {field}: không được để trống")
+    assert "xác thực" not in result.stderr  # not taken for a person who does not exist
+
+
+def test_an_empty_name_with_json_is_a_json_error(runner: CliRunner, campaign: int) -> None:
+    result = invoke(runner, "pending", "--actor", "", "--json")
+    assert result.exit_code == 2
+    error = {"error": "không được để trống", "field": "actor", "code": 2}
+    assert json.loads(result.stderr) == error
+
+
+def test_a_form_answer_with_an_empty_name_or_code_is_refused_naming_it(campaign: int) -> None:
+    confirm = LeaderAction.CONFIRM.value
+    for data, field in (
+        ({"actor": "", "code": "1234-5678-9ABC", "action": confirm}, "actor"),
+        ({"actor": "chihuy.ptm", "code": " ", "action": confirm}, "code"),
+    ):
+        with session_scope() as s:
+            step = plan_step(s, campaign)
+            assert step.wait_id is not None
+            outcome = answer(s, campaign, step.wait_id, data)
+        assert outcome.startswith(f"Bị từ chối: {field}: không được để trống ("), outcome
+    with session_scope() as s:  # the next form says why
+        assert f"Bị từ chối: {field}: không được để trống" in plan_step(s, campaign).situation

@@ -29,7 +29,7 @@ from thidua.cli import (
 )
 from thidua.cli.io import invalid_from, on_behalf_of, print_error
 from thidua.errors import Forbidden, InvalidInput, ThiduaError, WrongStage
-from thidua.limits import NAME, check_text
+from thidua.limits import NAME, check_name
 from thidua.services.audit import acting_substitute, claimed_username, proven_actor_id
 
 
@@ -124,7 +124,7 @@ def _root(
 ) -> None:
     # Checked here, not in an option callback: the root's options are parsed outside invoke().
     if thay_cho is not None:
-        check_text("thay-cho", thay_cho, max_length=NAME)
+        check_name("thay-cho", thay_cho, max_length=NAME)
     on_behalf_of.set(thay_cho)
 
 

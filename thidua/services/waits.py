@@ -156,6 +156,13 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
     username, code, decision = from_form(run.stage, data)
     if decision is None:
         return "Đã kiểm tra lại"
+    # The schema lets "" through (the wake-up answer has it); a decision needs both.
+    for field, value, title in (
+        ("actor", username, "Tên đăng nhập của người thực hiện"),
+        ("code", code, "Mã xác nhận một lần"),
+    ):
+        if not value.strip():
+            raise InvalidInput(field, f"không được để trống ({title})")
     # Outside the savepoint below: a wrong try must be counted even though it is refused, and
     # a code stays spent if its decision can no longer be taken (the person asks for a new one).
     actor = _identify(session, username, code, run, decision)

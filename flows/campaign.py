@@ -13,6 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
 
 from flows.forms import DirectorateForm, LeaderForm, with_situation
 from tasks.artifacts import ProgressArtifact
@@ -21,7 +22,7 @@ from tasks.notifications import send_notifications
 from tasks.stages import CLOSERS
 from thidua import orchestration
 
-FORMS = {"leader": LeaderForm, "directorate": DirectorateForm}
+FORMS: dict[str, type[RunInput]] = {"leader": LeaderForm, "directorate": DirectorateForm}
 
 
 @flow(name="thidua-campaign", log_prints=True)

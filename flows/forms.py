@@ -117,6 +117,7 @@ def with_situation(form: type[RunInput], *, heading: str, situation: str) -> typ
     """The form shown on one wait: `heading` as the form's description (seen when the window
     leaves room for it), `situation` above the decision, where it is always seen."""
     field = form.model_fields["action"]
+    assert field.annotation is not None
     shown = Field(
         default=field.default,
         title=field.title,

@@ -13,15 +13,16 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.context import FlowRunContext
 from prefect.flow_runs import suspend_flow_run
+from prefect.input import RunInput
 
-from flows.forms import DirectorateForm, LeaderForm
+from flows.forms import DirectorateForm, LeaderForm, with_situation
 from tasks.artifacts import ProgressArtifact
 from tasks.campaign import begin_pass, flow_run_id
 from tasks.notifications import send_notifications
 from tasks.stages import CLOSERS
 from thidua import orchestration
 
-FORMS = {"leader": LeaderForm, "directorate": DirectorateForm}
+FORMS: dict[str, type[RunInput]] = {"leader": LeaderForm, "directorate": DirectorateForm}
 
 
 @flow(name="thidua-campaign", log_prints=True)
@@ -52,7 +53,7 @@ def campaign(campaign_id: int) -> dict[str, Any]:
             continue
         assert step.form is not None and step.wait_key is not None
         logger.info("%s: chờ giai đoạn '%s' (%s)", run_name, step.stage.label, step.wait_key)
-        form = FORMS[step.form].with_initial_data(description=step.description)
+        form = with_situation(FORMS[step.form], heading=step.heading, situation=step.situation)
         # A fresh key: this suspends and ends the process; the pass after the resume applies
         # the answer in `begin_pass`. It returns only if this key was resumed already.
         suspend_flow_run(wait_for_input=form, key=step.wait_key, timeout=None)

@@ -9,12 +9,17 @@ decision carries the person's username and a one-time code (thidua.services.auth
 long-lived secret: Prefect keeps form answers where anyone with API access can read them. The
 code is sealed to the decision named when it was issued (thidua.services.form_decisions), since
 the same people can also rewrite an answer before the flow reads it.
+
+The situation (what is decided, the results, what is missing) is the description of the
+decision field, the form's first (`with_situation`), not the form's own description: Prefect's
+dialog shrinks its own description to nothing when the fields need the window's height (at
+1280×800 the directorate's fields alone do), while a field's description always shows.
 """
 
 from typing import Any
 
 from prefect.input import RunInput
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
 
 from thidua.services.form_choices import (
     REQUIRED_FIELDS,
@@ -29,6 +34,7 @@ __all__ = [
     "LeaderAction",
     "LeaderForm",
     "ReturnTarget",
+    "with_situation",
 ]
 
 
@@ -53,11 +59,11 @@ class LeaderForm(RunInput):
 
     model_config = ConfigDict(json_schema_extra=_required)
 
-    actor: str = Field(default="", title=ACTOR_TITLE)
-    code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
     action: LeaderAction = Field(
         default=LeaderAction.CHECK, title="Quyết định", description=DECISION_HELP
     )
+    actor: str = Field(default="", title=ACTOR_TITLE)
+    code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
     unit: str = Field(
         default="",
         title="Mã đơn vị",
@@ -90,11 +96,11 @@ class DirectorateForm(RunInput):
 
     model_config = ConfigDict(json_schema_extra=_required)
 
-    actor: str = Field(default="", title=ACTOR_TITLE)
-    code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
     action: DirectorateAction = Field(
         default=DirectorateAction.CHECK, title="Quyết định", description=DECISION_HELP
     )
+    actor: str = Field(default="", title=ACTOR_TITLE)
+    code: str = Field(default="", title=CODE_TITLE, description=CODE_HELP)
     amendments: str = Field(
         default="",
         title="Điều chỉnh danh hiệu",
@@ -113,3 +119,26 @@ class DirectorateForm(RunInput):
         title="Lý do",
         description="Cần khi điều chỉnh hoặc trả lại: ghi vào quyết định và báo cho cụm.",
     )
+
+
+def _line_breaks_kept(markdown: str) -> str:
+    # Prefect's form turns every line break not followed by another into a space before
+    # rendering a field's description (its docstring convention), which would make tables and
+    # lists one paragraph. Doubled, each break survives as a break and a one-space indent, which
+    # Markdown ignores; a blank line survives as a blank line. tests/e2e checks the rendering.
+    return markdown.replace("\n", "\n\n")
+
+
+def with_situation(form: type[RunInput], *, heading: str, situation: str) -> type[RunInput]:
+    """The form shown on one wait: `heading` as the form's description (seen when the window
+    leaves room for it), `situation` above the decision, where it is always seen."""
+    field = form.model_fields["action"]
+    assert field.annotation is not None
+    shown = Field(
+        default=field.default,
+        title=field.title,
+        description=_line_breaks_kept(f"{situation.rstrip()}\n\n---\n\n{DECISION_HELP}"),
+    )
+    model = create_model(form.__name__, __base__=form, action=(field.annotation, shown))
+    model._description = heading  # what RunInput.with_initial_data sets, and Prefect saves
+    return model

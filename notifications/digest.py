@@ -7,6 +7,7 @@ from typing import Any
 from models.types import utcnow
 from notifications.jobs import Job
 from notifications.mail import build_email, message_id
+from thidua import localtime
 from thidua.settings import Settings, get_settings
 from thidua.templating import render
 
@@ -15,7 +16,7 @@ def digest_email(group: list[Job], settings: Settings) -> EmailMessage:
     first = group[0]
     lang = first.language if first.language in ("vi", "en") else "vi"
     now = utcnow()
-    local = now.astimezone(settings.tz)
+    local = localtime.local(now)
     context: dict[str, Any] = {
         "lang": lang,
         "recipient": {"full_name": first.full_name, "username": first.username, "role": ""},
@@ -25,7 +26,7 @@ def digest_email(group: list[Job], settings: Settings) -> EmailMessage:
             {
                 "subject": j.subject,
                 "body_text": j.body_text,
-                "created": j.created_at.astimezone(settings.tz).replace(tzinfo=None),
+                "created": localtime.wall_clock(j.created_at),
             }
             for j in group
         ],

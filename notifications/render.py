@@ -14,13 +14,13 @@ language is the person's (``Actor.language``), Vietnamese by default.
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from models import (
     Actor,
 )
-from thidua.settings import get_settings
+from thidua import localtime
 from thidua.templating import render
 
 LANGUAGES = ("vi", "en")
@@ -52,16 +52,13 @@ def language_of(actor: Actor) -> str:
 
 
 def local_naive(value: datetime) -> datetime:
-    """An aware datetime as wall-clock time in settings.tz (the templates' filters take naive
-    datetimes as local time)."""
-    return value.astimezone(get_settings().tz).replace(tzinfo=None)
+    """An aware datetime as wall-clock time in the organisation's zone (the templates' filters
+    take naive datetimes as local time)."""
+    return localtime.wall_clock(value)
 
 
 def utc_offset(value: datetime) -> str:
-    offset = value.astimezone(get_settings().tz).utcoffset() or timedelta(0)
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    return localtime.utc_offset(value)
 
 
 def render_message(event: str, lang: str, context: Mapping[str, Any], *, webhook: bool) -> Rendered:

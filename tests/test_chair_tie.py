@@ -63,7 +63,7 @@ def _description(cid: int) -> str:
     with session_scope() as s:
         step = plan_step(s, cid)
         assert step.kind == "wait" and step.form == "leader", step
-        return flat(step.description)
+        return flat(step.situation)
 
 
 def _tie_decisions(cid: int) -> list[Decision]:

@@ -76,9 +76,9 @@ def test_an_explanation_from_the_flagged_unit_reaches_the_leader_and_the_minutes
     with session_scope() as s:  # the stage-2 form the leader confirms on
         step = plan_step(s, campaign)
     assert (step.kind, step.stage) == ("wait", Stage.PEER_REVIEW)
-    assert "**Giải trình chênh lệch điểm**" in step.description
-    assert f"| Thanh tra CATP | {gap['self_total'].replace('.', ',')}" in step.description
-    assert flat(TEXT) in step.description
+    assert "**Giải trình chênh lệch điểm**" in step.situation
+    assert f"| Thanh tra CATP | {gap['self_total'].replace('.', ',')}" in step.situation
+    assert flat(TEXT) in step.situation
 
     advance(campaign, Stage.APPROVAL)  # the leader confirms, the vote is held, minutes written
     refused(runner, explain(campaign, "canbo.ttr", "--text", "muộn"), 5)

@@ -63,6 +63,14 @@ def check_text(field: str, value: str, *, max_length: int, multiline: bool = Fal
     return value
 
 
+def check_name(field: str, value: str, *, max_length: int) -> str:
+    """A username, a code or a moment: on one line, bounded, and not blank (an empty --actor
+    would otherwise read as a person who does not exist)."""
+    if not value.strip():
+        raise InvalidInput(field, "không được để trống")
+    return check_text(field, value, max_length=max_length)
+
+
 def check_id(field: str, value: int) -> int:
     if not 1 <= value <= MAX_ID:
         raise InvalidInput(field, f"phải là số nguyên từ 1 đến {MAX_ID} (nhận được {value})")

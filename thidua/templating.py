@@ -36,11 +36,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
-from zoneinfo import ZoneInfo
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
 
-TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")  # the default; the settings name the one in use
+from thidua import localtime
+
+TIMEZONE = localtime.DEFAULT_ZONE  # the default; the settings name the one in use
 EMPTY = "—"  # printed for a missing number or date
 
 _SEPARATORS = str.maketrans(",.", ".,")
@@ -70,29 +71,16 @@ def diem(value: Decimal | int | float | None, places: int = 2, sign: bool = Fals
     return ("+" if sign and q > 0 else "") + _format(q, places)
 
 
-def _zone() -> dt.tzinfo:
-    from thidua.settings import get_settings  # late: settings read the environment
-
-    try:
-        return get_settings().tz
-    except Exception:  # a bad setting is reported by the CLI; a date must still print
-        return TIMEZONE
-
-
 def _local(value: dt.date) -> dt.date:
+    # Naive datetimes here are wall-clock times already (notifications.render passes them so).
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(_zone())
+        return localtime.local(value)
     return value
 
 
 def mui_gio(value: dt.datetime | None = None) -> str:
     """The UTC offset of the organisation's zone at `value` (now if None): ``GMT+7``."""
-    moment = value if value is not None and value.tzinfo is not None else dt.datetime.now(dt.UTC)
-    offset = moment.astimezone(_zone()).utcoffset() or dt.timedelta(0)
-    minutes = int(offset.total_seconds()) // 60
-    sign = "+" if minutes >= 0 else "-"
-    hours, rest = divmod(abs(minutes), 60)
-    return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return localtime.gmt(value if value is not None and value.tzinfo is not None else None)
 
 
 def ngay(value: dt.date | None) -> str:

@@ -6,8 +6,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+from uuid import UUID
 
 import pytest
+from prefect.input.actions import read_flow_run_input
 from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 from sqlmodel import select
 
@@ -123,3 +125,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.get_closest_marker("e2e") and not item.get_closest_marker("timeout"):
             item.add_marker(pytest.mark.timeout(E2E_TIMEOUT_SECONDS))
+
+
+def situation_shown(run_id: UUID, pause_key: str) -> str:
+    """What the form of a wait shows above the decision (flows.forms.with_situation), as stored
+    in Prefect; line breaks as they were written."""
+    schema = read_flow_run_input(f"suspended-{pause_key}-schema", run_id)
+    return str(schema["properties"]["action"]["description"]).replace("\n\n", "\n")

@@ -45,13 +45,15 @@ def _pause_key(run_id: UUID, newer_than: str | None, timeout: float = 600) -> st
 
 
 def _answer_form(page: Page, ui: str, run_id: UUID, actor: str, code: str, shot: str) -> str:
-    """Open the run, press Resume, fill in the form, submit; returns the form's description."""
+    """Open the run, press Resume, fill in the form, submit; returns the situation the form
+    shows above the decision (flows.forms.with_situation)."""
     page.goto(f"{ui}/runs/flow-run/{run_id}", wait_until="networkidle")
     page.get_by_role("button", name="Resume").click()
     modal = page.locator(".p-modal")
-    # The form's description, not the fields' own (rendered as Markdown below each field).
-    own = modal.locator(".markdown-renderer:not(.schema-form-property__markdown)")
-    description = own.inner_text()
+    situation = modal.locator(".schema-form-property__markdown").first
+    # The dialog fades in: until it is shown, the text it renders reads as "" (innerText).
+    situation.wait_for(state="visible")
+    description = situation.inner_text()
     fields = modal.locator("textarea")
     fields.nth(0).fill(actor)
     fields.nth(1).fill(code)

@@ -34,7 +34,7 @@ from models import (
 from rules.stages import Stage
 from simulation.demo import run_cycle
 from simulation.participants import Script
-from tests.e2e.conftest import FAULT_YEAR, Stack
+from tests.e2e.conftest import FAULT_YEAR, Stack, situation_shown
 from thidua.cli.main import app
 from thidua.db import session_scope
 from thidua.errors import Forbidden
@@ -350,7 +350,7 @@ def test_a_refused_form_answer_waits_again_and_a_right_one_moves_on(stack: Stack
         run_id, run_input={"actor": "chihuy.ptm", "code": "0000-0000-0000", "action": confirm}
     )
     second = _wait_suspended(run_id, after=int(first.rsplit("w", 1)[1]))
-    description = read_flow_run_input(f"suspended-{second}-description", run_id)
+    description = situation_shown(run_id, second)
     assert "Bị từ chối: Mã xác nhận một lần không đúng" in description
     assert read_flow_run_input(f"suspended-{first}-response", run_id) is None
     assert _audit(cid)["form.refused"] == 1
@@ -436,7 +436,7 @@ def test_a_forged_directorate_answer_is_refused_and_the_honest_one_applied(stack
             return False
         if key == seen["forged"]:
             return False  # the forged answer is not read yet
-        seen["shown"] = read_flow_run_input(f"suspended-{key}-description", run_id)
+        seen["shown"] = situation_shown(run_id, key)
         resume_flow_run(run_id, run_input=seen["honest"])  # the same code, its own decision
         return True
 

@@ -33,6 +33,7 @@ from documents.context import (
 from documents.render import TEMPLATES, render_achievement_report, render_memo, render_minutes
 from rules.config import VoteRules
 from rules.results import Election, NominationCandidate, RankedUnit, TitleVote, VoteResult
+from rules.stages import Stage
 from thidua import templating
 from thidua.templating import all_templates, environment, render
 
@@ -387,6 +388,7 @@ def _form_directorate() -> dict[str, Any]:
         "vote": v,
         "ranking": ranking(),
         "title_votes": {t.unit: t for t in v.titles},
+        "passed": {t.unit for t in v.titles if t.approved},
         "names": UNITS,
         "year": 2019,
         "last_outcome": None,
@@ -424,6 +426,11 @@ SAMPLES: dict[str, Any] = {
     "mau_tu_cham.yaml.j2": form_sample,
     "mau_cham_cheo.yaml.j2": form_sample,
     "mau_phieu_bau.yaml.j2": form_sample,
+    "form_heading.md.j2": lambda: {
+        "run_name": "2019 · Cụm thi đua số 4 · Vì an ninh Tổ quốc",
+        "stage": Stage.APPROVAL,
+        "attempt": 2,
+    },
 }
 # notifications/templates/messages: sampled in tests/unit/notification_samples.py
 SAMPLES.update(template_samples(_template_files()))

@@ -9,7 +9,7 @@ import os
 import re
 import stat
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,13 +22,13 @@ from sqlmodel import Session
 from yaml.composer import ComposerError
 
 from models import Actor
+from thidua import localtime
 from thidua.cli.context import on_behalf_of
 from thidua.errors import InvalidInput, Problem, ThiduaError, field_path, reason_of
 from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
 from thidua.services.audit import claimed_username, proven_actor_id
 from thidua.services.auth import authenticate
 from thidua.services.delegation import acting_for
-from thidua.settings import get_settings
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -288,12 +288,8 @@ def print_json(data: Any) -> None:
 
 
 def local_time(moment: datetime | None) -> str:
-    """A moment in the configured time zone, dd/mm/yyyy HH:MM; naive ones are taken as UTC."""
-    if moment is None:
-        return "—"
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(get_settings().tz).strftime("%d/%m/%Y %H:%M")
+    """A moment in the organisation's zone, dd/mm/yyyy HH:MM; naive ones are taken as UTC."""
+    return localtime.clock(moment)
 
 
 def yes_no(value: bool | None) -> str:

@@ -125,9 +125,9 @@ def _root(
 ) -> None:
     # Checked here, not in an option callback: the root's options are parsed outside invoke().
     if thay_cho is not None:
-        from thidua.limits import NAME, check_text
+        from thidua.limits import NAME, check_name
 
-        check_text("thay-cho", thay_cho, max_length=NAME)
+        check_name("thay-cho", thay_cho, max_length=NAME)
     on_behalf_of.set(thay_cho)
 
 

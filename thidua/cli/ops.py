@@ -12,7 +12,9 @@ from typing import Annotated
 
 import httpx
 import typer
+from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Column
 
 from rules.stages import Stage
 from thidua.cli import panels
@@ -123,6 +125,37 @@ def _next_steps(prefix: str, campaign_id: int) -> None:
         console.print(f"  {prefix}{command}", markup=False, highlight=False)
 
 
+def demo_progress(console: Console) -> Progress:
+    """One line per campaign that fits 80 columns: the cluster, a short bar, the stage with
+    what it has received, the time taken."""
+    return Progress(
+        TextColumn(
+            "{task.description}", table_column=Column(no_wrap=True, overflow="ellipsis", ratio=1)
+        ),
+        BarColumn(bar_width=12),
+        TextColumn("{task.fields[stage]}", table_column=Column(no_wrap=True)),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _cluster(state: CampaignState) -> str:
+    # The run's name is "year · cluster · movement"; the demo's header says the year and movement.
+    parts = state.name.split(" · ")
+    return f"#{state.campaign_id} " + (parts[1] if len(parts) == 3 else state.name)
+
+
+def show_progress(bar: Progress, tasks: dict[int, TaskID], states: list[CampaignState]) -> None:
+    for s in states:
+        if s.campaign_id not in tasks:
+            tasks[s.campaign_id] = bar.add_task(_cluster(s), total=len(Stage), stage="")
+        number = Stage(s.stage).number - 1
+        finished = s.status == "completed"
+        count = f" ({s.received}/{s.expected})" if s.expected else ""
+        label = "hoàn thành" if finished else f"{number + 1}/5 {s.stage_label}{count}"
+        bar.update(tasks[s.campaign_id], completed=len(Stage) if finished else number, stage=label)
+
+
 def demo(
     seed: Annotated[int, typer.Option(help="Hạt giống của người tham gia mô phỏng")] = 2019,
     self_assessment_seconds: Annotated[
@@ -150,31 +183,11 @@ def demo(
         with prefect_for_demo(home, log) as local:
             local.start_worker(log=home / "worker.log")
             log(f"Máy chủ Prefect: {local.ui}; worker đang phục vụ các deployment")
-            with Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.fields[stage]}"),
-                TimeElapsedColumn(),
-                console=console,
-            ) as bar:
+            with demo_progress(console) as bar:
                 tasks: dict[int, TaskID] = {}
 
                 def on_change(states: list[CampaignState]) -> None:
-                    for s in states:
-                        if s.campaign_id not in tasks:
-                            tasks[s.campaign_id] = bar.add_task(s.name, total=len(Stage), stage="")
-                        number = Stage(s.stage).number - 1
-                        finished = s.status == "completed"
-                        label = (
-                            "hoàn thành"
-                            if finished
-                            else (f"{number + 1}/5 {s.stage_label} ({s.received}/{s.expected})")
-                        )
-                        bar.update(
-                            tasks[s.campaign_id],
-                            completed=len(Stage) if finished else number,
-                            stage=label,
-                        )
+                    show_progress(bar, tasks, states)
 
                 campaign_ids, run_ids = run_cycle(
                     script=Script(seed=seed),

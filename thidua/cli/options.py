@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from thidua.limits import NAME, REASON, check_id, check_text, check_year
+from thidua.limits import NAME, REASON, check_id, check_name, check_text, check_year
 
 T = TypeVar("T")
 
@@ -34,8 +34,8 @@ def bounded_year(field: str) -> Callable[..., object]:
 
 
 def bounded_name(field: str, max_length: int = NAME) -> Callable[..., object]:
-    """A username, a unit or cluster code, a moment: short and on one line."""
-    return _each(lambda v: check_text(field, v, max_length=max_length))
+    """A username, a unit or cluster code, a moment: short, on one line, not blank."""
+    return _each(lambda v: check_name(field, v, max_length=max_length))
 
 
 def bounded_reason(field: str) -> Callable[..., object]:

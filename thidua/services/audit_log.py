@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import Actor, AuditChainHead, AuditEvent, Role
 from models.audit import event_hash
+from thidua import localtime
 from thidua.errors import Forbidden
 from thidua.services.context import get_actor
 
@@ -40,7 +41,7 @@ class EventRow:
     hash: str
 
     def to_json(self) -> dict[str, Any]:
-        return {**self.__dict__, "at": self.at.isoformat()}
+        return {**self.__dict__, "at": localtime.iso(self.at)}
 
 
 def events(

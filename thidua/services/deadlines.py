@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from models import Actor, Extension, StageRun
 from models.types import utcnow
 from rules.stages import Stage
+from thidua import localtime
 from thidua.errors import InvalidInput, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit
@@ -61,7 +62,7 @@ def grant_extension(
     if not run.due_at < until <= limit:
         raise InvalidInput(
             "until",
-            f"phải sau hạn của giai đoạn và không quá {limit.isoformat()} "
+            f"phải sau hạn của giai đoạn và không quá {localtime.iso(limit)} "
             "(giới hạn gia hạn trong quy định của đợt)",
         )
     unit = view.unit(unit_code)

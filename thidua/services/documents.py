@@ -49,6 +49,7 @@ from models import (
 from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
+from thidua import localtime
 from thidua.services import meeting, votes
 from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.explanations import texts_for_minutes
@@ -123,7 +124,7 @@ def _names(view: CampaignView) -> dict[str, str]:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(get_settings().tz)
+    return localtime.local(moment)
 
 
 def minutes_context(

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from models import Actor, AuditEvent
 from rules.stages import Stage
+from thidua import localtime
 from thidua.templating import gio, ngay
 
 # The events a reader of the results needs to know happened; the full log is `thidua audit`.
@@ -96,7 +97,7 @@ def history(session: Session, campaign_id: int, names: dict[str, str]) -> list[d
         out.append(
             {
                 "kind": kind,
-                "at": event.at.isoformat(),
+                "at": localtime.iso(event.at),
                 "by": full_name or "Hệ thống",
                 "username": username,
                 "substitute": substitute,

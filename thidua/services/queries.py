@@ -23,6 +23,7 @@ from models import (
     Unit,
 )
 from rules.stages import Stage
+from thidua import localtime
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
 from thidua.services.explanations import Gap, flagged
@@ -50,7 +51,7 @@ class CampaignState:
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
-        d["due_at"] = self.due_at.isoformat() if self.due_at else None
+        d["due_at"] = localtime.iso(self.due_at)
         d["flow_run_id"] = str(self.flow_run_id) if self.flow_run_id else None
         return d
 

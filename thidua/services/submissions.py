@@ -35,6 +35,7 @@ from rules.errors import RuleViolation
 from rules.results import BallotContent
 from rules.scoring import ScoreValue, total_score, validate_scores
 from rules.stages import Stage
+from thidua import localtime
 from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit
@@ -43,7 +44,6 @@ from thidua.services.context import CampaignView, load_campaign, require_open_st
 from thidua.services.deadlines import unit_due
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.results import ranking_of
-from thidua.settings import get_settings
 
 
 def _sha(content: dict[str, Any]) -> str:
@@ -56,7 +56,7 @@ def accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) ->
     assert unit.id is not None
     due = unit_due(session, run, unit.id)
     if run.on_deadline == "close" and utcnow() >= due:
-        local = due.astimezone(get_settings().tz)
+        local = localtime.local(due)
         raise WrongStage(f"Giai đoạn '{stage.label}' đã hết hạn lúc {local:%H:%M ngày %d/%m/%Y}")
     return run
 

@@ -36,7 +36,8 @@ class Step(BaseModel):
     wait_id: int | None = None
     wait_key: str | None = None
     form: Literal["leader", "directorate"] | None = None
-    description: str = ""
+    heading: str = ""  # the form's own description: what it is, in a line
+    situation: str = ""  # above the decision field: results, what is missing, how to answer
     progress: float = 1.0  # share of the campaign done, for the progress artifact
 
 
@@ -92,7 +93,10 @@ def plan_step(session: Session, campaign_id: int) -> Step:
         wait_id=pending.id,
         wait_key=pending.key,
         form=form,
-        description=describe(session, view, run, state, last.outcome if last else None),
+        heading=render(
+            "form_heading.md.j2", run_name=view.run_name, stage=run.stage, attempt=run.attempt
+        ),
+        situation=describe(session, view, run, state, last.outcome if last else None),
         progress=share,
     )
 
@@ -100,7 +104,8 @@ def plan_step(session: Session, campaign_id: int) -> Step:
 def describe(
     session: Session, view: CampaignView, run: StageRun, state: Progress, last: str | None
 ) -> str:
-    """The Markdown shown above the form: what is decided, what is missing, the deadline."""
+    """The Markdown shown above the decision: what is decided, what is missing, the deadline;
+    narrow enough for the dialog's 472 pixels (tables of short cells, lists that wrap)."""
     common: dict[str, Any] = dict(
         run_name=view.run_name,
         campaign_id=view.id,
@@ -122,6 +127,7 @@ def describe(
             ranking=ranking,
             names={u.code: u.name for u in view.members},
             title_votes={t.unit: t for t in vote.titles},
+            passed={t.unit for t in vote.titles if t.approved},
             ranking_url=artifact_url(artifact_key(view.id, "xep-hang")),
             vote_url=artifact_url(artifact_key(view.id, "ket-qua-bo-phieu")),
         )
@@ -159,6 +165,13 @@ def _apply(session: Session, view: CampaignView, run: StageRun, data: dict[str, 
     username, code, decision = from_form(run.stage, data)
     if decision is None:
         return "Đã kiểm tra lại"
+    # The schema lets "" through (the wake-up answer has it); a decision needs both.
+    for field, value, title in (
+        ("actor", username, "Tên đăng nhập của người thực hiện"),
+        ("code", code, "Mã xác nhận một lần"),
+    ):
+        if not value.strip():
+            raise InvalidInput(field, f"không được để trống ({title})")
     # Outside the savepoint below: a wrong try must be counted even though it is refused, and
     # a code stays spent if its decision can no longer be taken (the person asks for a new one).
     actor = _identify(session, username, code, run, decision)

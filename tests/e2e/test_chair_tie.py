@@ -7,7 +7,6 @@ from uuid import UUID
 
 import pytest
 from prefect.flow_runs import resume_flow_run
-from prefect.input.actions import read_flow_run_input
 from sqlmodel import select
 from typer.testing import CliRunner
 
@@ -17,7 +16,7 @@ from rules.defaults import TITLE_QUYET_THANG as QT
 from rules.stages import Stage
 from simulation.demo import demo_rules, drive, wait_runs_final
 from simulation.participants import Script, act
-from tests.e2e.conftest import Stack
+from tests.e2e.conftest import Stack, situation_shown
 from tests.e2e.test_campaign import _audit, _stage_runs
 from tests.test_vote_rules_cli import _everyone_votes_yes, _tie_for_one_place
 from thidua import orchestration
@@ -78,10 +77,7 @@ def _vote_wait(run_id: UUID, after: int) -> int:
 
 
 def _form(run_id: UUID, cid: int, number: int) -> str:
-    key = f"c{cid}-s3-a1-w{number}"
-    text = read_flow_run_input(f"suspended-{key}-description", run_id)
-    assert isinstance(text, str), text
-    return text
+    return situation_shown(run_id, f"c{cid}-s3-a1-w{number}")
 
 
 def _chair_decisions(cid: int) -> list[Decision]:

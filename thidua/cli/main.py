@@ -21,6 +21,7 @@ from thidua.cli import (
     db,
     deploy,
     doctor,
+    nextyear,
     ops,
     people,
     read,
@@ -109,6 +110,7 @@ doctor.register(app)
 bench.register(app)
 audit.register(app)
 council.register(app)
+nextyear.register(app)
 
 
 @app.callback()

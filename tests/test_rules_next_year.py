@@ -324,3 +324,18 @@ def test_a_year_scored_but_not_voted_is_tried_on_scores_ranks_and_proposed_title
     assert changes(data, "title") == {"TTR": (TT, QT)}
     assert changes(data, "nominations") == {}
     assert snapshot() == before
+
+
+def test_a_smaller_quota_takes_a_place_decided_by_the_count_from_the_last_unit(
+    runner: CliRunner, finished: int, tmp_path: Path
+) -> None:
+    data = stored_rules_2019()
+    data["quotas"] = {QT: 2}
+    draft = write(tmp_path, "quota.yaml", data)
+    result = invoke(runner, "rules", "dry-run", "--rules", draft, "--against", 2019, "--json")
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["changed_units"] == 1
+    assert changes(out, "title") == {"BANTD": (QT, None)}
+    assert changes(out, "nominations") == {"BANTD": ([{"title": QT, "eligible": True}], [])}
+    assert changes(out, "rank") == {} and changes(out, "score") == {}

@@ -30,6 +30,7 @@ from models.org import (
     UnitPublic,
 )
 from models.outputs import Document, Nomination, NominationStatus
+from models.rules_draft import RulesApproval, RulesProposal
 
 __all__ = [
     "ActionCode",
@@ -64,6 +65,8 @@ __all__ = [
     "PeerReview",
     "PeerScore",
     "Role",
+    "RulesApproval",
+    "RulesProposal",
     "SelfAssessment",
     "SelfScore",
     "StageRun",

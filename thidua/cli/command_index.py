@@ -140,4 +140,10 @@ COMMANDS: list[tuple[str, str, str | None, str, bool]] = [('return',
   'Quản trị',
   'Tổ chức: phong trào, cụm, đơn vị, thành viên theo năm, người dùng, danh hiệu các năm trước '
   '— nhập, xuất Excel/YAML, xem, chỉ định Cụm trưởng.',
+  False),
+ ('rules',
+  'nextyear',
+  'Cụm trưởng và Ban Giám đốc',
+  'Quy định năm sau: đơn vị đề xuất, Cụm trưởng tổng hợp dự thảo, chạy thử trên số liệu năm '
+  'nay, Ban Giám đốc phê duyệt.',
   False)]

@@ -32,6 +32,7 @@ MODULES = (
     "council",
     "nominations",
     "org",
+    "nextyear",
 )
 INDEX_FILE = Path(__file__).with_name("command_index.py")
 

@@ -12,8 +12,17 @@ from models import Actor, Membership, Role, Unit
 from rules.config import CycleRules
 from rules.defaults import default_rules
 from thidua.cli import panels
-from thidua.cli.io import authenticated, done, err, load_model, out, print_json, table
-from thidua.cli.options import bounded_name, bounded_year
+from thidua.cli.io import (
+    authenticated,
+    done,
+    err,
+    load_model,
+    local_time,
+    out,
+    print_json,
+    table,
+)
+from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.cli.roles import role_labels
 from thidua.db import create_schema, session_scope
 from thidua.errors import ThiduaError
@@ -151,14 +160,50 @@ def annotate_rules(text: str) -> str:
 @cycle_app.command("rules")
 def rules_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="In dạng JSON thay cho YAML.")] = False,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", help="In quy định đã lưu của chu kỳ năm này.", callback=bounded_year("year")
+        ),
+    ] = None,
+    campaign: Annotated[
+        int | None,
+        typer.Option(
+            "--campaign",
+            help="In quy định đã lưu của chu kỳ có đợt bình xét này.",
+            callback=bounded_id("campaign"),
+        ),
+    ] = None,
+    movement: Annotated[
+        str,
+        typer.Option(
+            "--movement",
+            help="Mã phong trào thi đua (movement).",
+            callback=bounded_name("movement"),
+        ),
+    ] = "VANTQ",
 ) -> None:
-    """In quy định mẫu của chu kỳ (default rules) để sao chép và sửa."""
-    data = default_rules().model_dump(mode="json")
+    """In quy định mẫu (default rules), hoặc quy định đã lưu của một chu kỳ (--year, --campaign)."""
+    header = RULES_HEADER
+    if year is None and campaign is None:
+        data = default_rules().model_dump(mode="json")
+    else:
+        from thidua.services.rules_drafts import stored_rules
+
+        with session_scope() as session:
+            cycle, rules = stored_rules(
+                session, year=year, campaign_id=campaign, movement_code=movement
+            )
+        data = rules.model_dump(mode="json")
+        header = (
+            f"# Quy định của chu kỳ thi đua năm {cycle.year}, đã cố định khi bắt đầu "
+            f"({local_time(cycle.started_at)}).\n# sha256: {cycle.rules_sha256}\n"
+        )
     if as_json:
         print_json(data)
     else:
         typer.echo(
-            RULES_HEADER
+            header
             + annotate_rules(yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)),
             nl=False,
         )
@@ -240,6 +285,8 @@ def start(
         "admin": actor,
         "rules": rules.model_dump(mode="json") if rules else None,
     }
+    if rules is None:
+        _say_which_rules(year, movement)
     run = _trigger(parameters, wait=wait)
     from thidua.links import ui_url
 
@@ -254,6 +301,18 @@ def start(
         out.print(f"Kết thúc với trạng thái: {run.state.name}", markup=False, highlight=False)
         if not run.state.is_completed():
             raise typer.Exit(1)
+
+
+def _say_which_rules(year: int, movement: str) -> None:
+    from thidua.services.cycles import get_movement, latest_approval
+
+    with session_scope() as session:
+        approval = latest_approval(session, year, get_movement(session, movement))
+        if approval is not None:
+            done(
+                f"Dùng quy định năm {year} Ban Giám đốc đã phê duyệt (lần {approval.version}, "
+                f"{local_time(approval.approved_at)}); chu kỳ đã bắt đầu thì giữ quy định đã lưu."
+            )
 
 
 _UNREACHABLE = (

@@ -7,7 +7,17 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
-from models import Actor, Campaign, Cluster, Cycle, MemberRole, Membership, Movement, Role
+from models import (
+    Actor,
+    Campaign,
+    Cluster,
+    Cycle,
+    MemberRole,
+    Membership,
+    Movement,
+    Role,
+    RulesApproval,
+)
 from rules.config import CycleRules
 from rules.defaults import default_rules
 from thidua.errors import Conflict, InvalidInput, NotFound
@@ -66,6 +76,10 @@ def start_cycle(
         select(Cycle).where(Cycle.year == year, Cycle.movement_id == movement.id)
     ).first()
     if cycle is None:
+        # Unless the admin gives a file, the rules the directorate approved for the year.
+        approval = None if rules is not None else latest_approval(session, year, movement)
+        if approval is not None:
+            rules = CycleRules.model_validate_json(approval.rules_json)
         rules = rules or default_rules()
         if not rules.lot_seed:
             # The lot is drawn once, here, and recorded with the rules: a tie is then
@@ -88,7 +102,13 @@ def start_cycle(
             action="cycle.start",
             entity="cycle",
             entity_id=cycle.id,
-            after={"year": year, "movement": movement.code, "rules_sha256": digest},
+            after={
+                "year": year,
+                "movement": movement.code,
+                "rules_sha256": digest,
+                # Which approved rules the cycle started from, if no file was given.
+                "approved_version": approval.version if approval is not None else None,
+            },
         )
     elif rules is not None and canonical_rules(rules)[1] != cycle.rules_sha256:
         stored = CycleRules.model_validate_json(cycle.rules_json)
@@ -171,3 +191,12 @@ def get_movement(session: Session, code: str) -> Movement:
     if movement is None:
         raise NotFound(f"Không có phong trào thi đua mã '{code}'")
     return movement
+
+
+def latest_approval(session: Session, year: int, movement: Movement) -> RulesApproval | None:
+    """The directorate's latest approval of rules for the year's cycle (thidua rules approve)."""
+    return session.exec(
+        select(RulesApproval)
+        .where(RulesApproval.year == year, RulesApproval.movement_id == movement.id)
+        .order_by(col(RulesApproval.version).desc())
+    ).first()

@@ -43,10 +43,7 @@ class Script:
     returned: set[int] = field(default_factory=set)  # campaigns whose return was done
 
     def quality(self, campaign_id: int, unit: str) -> float:
-        # The boastful unit's own work is drawn lower, so that its boast is never cut by the
-        # sheet's maximum: its gap stays over the threshold whatever the campaign's id.
-        low, high = (0.70, 0.83) if unit == self.boastful_unit else (0.80, 0.97)
-        return random.Random(f"{self.seed}:{campaign_id}:{unit}").uniform(low, high)
+        return random.Random(f"{self.seed}:{campaign_id}:{unit}").uniform(0.80, 0.97)
 
     def self_quality(self, campaign_id: int, unit: str) -> float:
         boast = 0.14 if unit == self.boastful_unit else 0.02
@@ -54,7 +51,12 @@ class Script:
 
     def peer_quality(self, campaign_id: int, reviewer: str, reviewee: str) -> float:
         rng = random.Random(f"{self.seed}:{campaign_id}:{reviewer}->{reviewee}")
-        return self.quality(campaign_id, reviewee) - rng.uniform(0.0, 0.05)
+        seen = self.quality(campaign_id, reviewee)
+        if reviewee == self.boastful_unit:
+            # Where its boast is cut by the sheet's maximum, its peers see less: the boastful
+            # unit's gap stays over the threshold whatever the campaign's id.
+            seen = min(seen, 1.0 - 0.14)
+        return seen - rng.uniform(0.0, 0.05)
 
 
 def _officer(session: Session, unit: str) -> Actor:

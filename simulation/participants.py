@@ -51,12 +51,7 @@ class Script:
 
     def peer_quality(self, campaign_id: int, reviewer: str, reviewee: str) -> float:
         rng = random.Random(f"{self.seed}:{campaign_id}:{reviewer}->{reviewee}")
-        seen = self.quality(campaign_id, reviewee)
-        if reviewee == self.boastful_unit:
-            # Where its boast is cut by the sheet's maximum, its peers see less: the boastful
-            # unit's gap stays over the threshold whatever the campaign's id.
-            seen = min(seen, 1.0 - 0.14)
-        return seen - rng.uniform(0.0, 0.05)
+        return self.quality(campaign_id, reviewee) - rng.uniform(0.0, 0.05)
 
 
 def _officer(session: Session, unit: str) -> Actor:

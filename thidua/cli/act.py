@@ -16,7 +16,7 @@ from sqlmodel import Session
 from models import Unit
 from rules.stages import Stage
 from thidua.cli import panels
-from thidua.cli.io import authenticated, done, note, out, read_capped
+from thidua.cli.io import authenticated, done, note, out, text_or_file
 from thidua.cli.options import (
     ReturnCommentOpt,
     ReturnUnitOpt,
@@ -332,17 +332,10 @@ def submit_explanation(
     nêu tên; trong giai đoạn chấm chéo, trước khi Cụm trưởng xác nhận."""
     from thidua.services.explanations import submit_explanation as submit
 
-    if (file is None) == (text is None):
-        raise InvalidInput("text", "cần đúng một trong --file hoặc --text")
-    if file is not None:
-        try:
-            text = read_capped(file).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput("file", f"tệp '{file.name}' không phải văn bản UTF-8") from None
-    assert text is not None
+    given = text_or_file(text, file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        submit(session, actor=who, campaign_id=campaign, text=text)
+        submit(session, actor=who, campaign_id=campaign, text=given)
     done(
         "Đã nhận giải trình. Cụm trưởng đọc giải trình trước khi xác nhận kết quả chấm chéo; "
         "biên bản họp ghi lại giải trình này."

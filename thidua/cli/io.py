@@ -356,3 +356,15 @@ def authenticated(session: Session, username: str) -> Actor:
     proven_actor_id.set(acting.id)
     return acting
 
+
+def text_or_file(text: str | None, file: Path | None) -> str:
+    """The text given with --text, or read from --file (UTF-8, bounded): exactly one of them."""
+    if (file is None) == (text is None):
+        raise InvalidInput("text", "cần đúng một trong --file hoặc --text")
+    if file is None:
+        assert text is not None
+        return text
+    try:
+        return read_capped(file).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("file", f"tệp '{file.name}' không phải văn bản UTF-8") from None

@@ -18,7 +18,7 @@ from thidua.cli.io import (
     note,
     out,
     print_json,
-    read_capped,
+    text_or_file,
 )
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.cli.setup import annotate_rules
@@ -112,17 +112,10 @@ def propose(
     text: Annotated[str | None, typer.Option("--text", help="Nội dung đề xuất.")] = None,
 ) -> None:
     """Đơn vị đề xuất sửa tiêu chí, thang điểm cho năm sau (lưu và ghi nhật ký)."""
-    if (file is None) == (text is None):
-        raise InvalidInput("text", "cần đúng một trong --file và --text")
-    if file is not None:
-        try:
-            text = read_capped(file).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInput("file", f"tệp '{file.name}' không phải văn bản UTF-8") from None
-    assert text is not None
+    given = text_or_file(text, file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        proposal = rules_drafts.propose(session, actor=who, campaign_id=campaign, text=text)
+        proposal = rules_drafts.propose(session, actor=who, campaign_id=campaign, text=given)
     done(f"Đã ghi đề xuất #{proposal.id} cho năm sau (đợt bình xét #{campaign}).")
 
 

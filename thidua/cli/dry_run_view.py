@@ -129,4 +129,7 @@ def write_xlsx(path: Path, result: DryRun) -> None:
             notes.append((label, f"{before or '—'} → {after or '—'}"))
         for line in c.notes:
             notes.append((c.cluster, line))
+    from thidua.sheet_text import literal_book
+
+    literal_book(book)  # names and notes are people's text, never formulas
     book.save(path)

@@ -22,6 +22,7 @@ from models import (
 )
 from models.org import MemberRole, Role
 from thidua.org.schema import LANGUAGES, MAX_YEAR, MIN_YEAR, SHEETS
+from thidua.sheet_text import literal_book
 
 Data = dict[str, list[dict[str, Any]]]
 
@@ -181,6 +182,7 @@ def write_xlsx(path: Path, data: Data) -> None:
             dv.error, dv.errorTitle, dv.showErrorMessage = message, "thidua", True
             dv.add(cells)
             ws.add_data_validation(dv)
+    literal_book(book)  # a name typed as "=HYPERLINK(…)" is exported as text
     book.save(path)
 
 

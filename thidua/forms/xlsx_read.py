@@ -41,6 +41,22 @@ def _value(raw: Any) -> Any:
     return raw
 
 
+# A single cell (never a range: `A1:XFD1048576` would make openpyxl build a billion cells).
+_CELL = re.compile(r"^[A-Z]{1,3}[1-9][0-9]{0,6}$")
+_MAP_ROW = re.compile(r"^(choice:[^:]+:[1-9][0-9]{0,2}:.+|reviewee:[0-9]{1,4}|[^:]+)$")
+
+
+def _check_map(body: list[tuple[str, ...]], path: Path, name: str) -> None:
+    """The hidden sheet as thidua wrote it: each row a field and one cell (a reviewee row no
+    cell), so that an edited map is a message, not a traceback or a runaway read."""
+    for i, (field, _sheet, ref) in enumerate(body, start=4):
+        reviewee = field.startswith("reviewee:")
+        if not _MAP_ROW.match(field) or not (ref == "" if reviewee else _CELL.match(ref)):
+            raise InvalidInput(
+                name, f"'{path.name}': trang {MAP_SHEET} của mẫu bị sửa (dòng {i}); tải mẫu mới"
+            )
+
+
 def read_xlsx(path: Path, name: str = "file") -> Filled:
     wb = _open_workbook(path, name)
     if MAP_SHEET not in wb.sheetnames:
@@ -54,6 +70,7 @@ def read_xlsx(path: Path, name: str = "file") -> Filled:
     ]
     if len(rows) < 3:
         raise InvalidInput(name, f"'{path.name}': trang {MAP_SHEET} của mẫu bị sửa")
+    _check_map(rows[3:], path, name)
     head = {k: v for k, v, _ in rows[:3]}
     kind = head.get("kind", "")
 

@@ -290,3 +290,45 @@ def test_an_edited_hidden_map_is_refused_with_a_message(
             "Lỗi: trường file: 'sua.xlsx': trang _mau của mẫu bị sửa (dòng 5); tải mẫu mới"
         )
         assert counts() == before
+
+
+def test_an_output_path_that_cannot_be_written_is_a_message(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    from tests.test_cli import flat
+
+    assert invoke(runner, "init").exit_code == 0
+    folder = tmp_path / "thu-muc"
+    folder.mkdir()
+    missing = tmp_path / "khong-co" / "to-chuc.xlsx"
+    cases = [
+        (["org", "export", "--xlsx", missing], "trường xlsx: không ghi được tệp"),
+        (["org", "export", "--xlsx", folder / ".." / "thu-muc"], "trường xlsx: tệp phải có đuôi"),
+        (["org", "export", "--yaml", tmp_path / "to-chuc.xlsx"], "trường yaml: tệp phải có đuôi"),
+        (["org", "template", "--xlsx", tmp_path / "mau.yaml"], "trường xlsx: tệp phải có đuôi"),
+        (["org", "template", "--xlsx", tmp_path / "d.xlsx"], "trường xlsx: '"),
+    ]
+    (tmp_path / "d.xlsx").mkdir()
+    for args, message in cases:
+        result = invoke(runner, *args)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in flat(result.stderr), (args, result.stderr)
+    written = {p.name for p in tmp_path.iterdir() if p.suffix in (".xlsx", ".yaml")}
+    assert written == {"d.xlsx"} and not missing.parent.exists()
+    assert list(folder.iterdir()) == [] and list((tmp_path / "d.xlsx").iterdir()) == []
+
+
+def test_a_form_written_into_a_missing_folder_is_a_message(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    from tests.test_cli import flat
+
+    args = ["form", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm", "--out"]
+    for target, extra in (
+        (tmp_path / "khong-co" / "mau.xlsx", "--xlsx"),
+        (tmp_path / "khong-co" / "mau.yaml", "--yaml"),
+    ):
+        result = invoke(runner, *args, target, extra)
+        assert result.exit_code == 2, result.output
+        assert "trường out: không ghi được tệp" in flat(result.stderr)
+    assert not (tmp_path / "khong-co").exists()

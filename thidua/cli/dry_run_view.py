@@ -132,4 +132,10 @@ def write_xlsx(path: Path, result: DryRun) -> None:
     from thidua.sheet_text import literal_book
 
     literal_book(book)  # names and notes are people's text, never formulas
-    book.save(path)
+    from io import BytesIO
+
+    from thidua.outfile import write_file
+
+    buffer = BytesIO()
+    book.save(buffer)
+    write_file(path, buffer.getvalue(), field="xlsx")

@@ -332,3 +332,24 @@ def test_a_form_written_into_a_missing_folder_is_a_message(
         assert result.exit_code == 2, result.output
         assert "trường out: không ghi được tệp" in flat(result.stderr)
     assert not (tmp_path / "khong-co").exists()
+
+
+def test_a_refused_answer_shown_on_the_next_form_cannot_bring_a_link() -> None:
+    """Anyone can answer a form through Prefect's API; why it was refused quotes what they
+    typed, and the next form shows it to the leader and the directorate: as text only."""
+    from tests.unit.test_documents import _form_directorate, _form_leader
+    from thidua.templating import render
+
+    typed = "[Bấm để xác nhận](https://ke-gian.example) ![x](https://ke-gian.example/t.png)"
+    outcome = f"Bị từ chối: không có đơn vị '{typed}'\n\n# Tiêu đề giả"
+    for name, sample in (
+        ("form_leader.md.j2", _form_leader),
+        ("form_directorate.md.j2", _form_directorate),
+    ):
+        text = render(name, **{**sample(), "last_outcome": outcome})
+        [line] = [x for x in text.splitlines() if x.startswith("> Lần trả lời trước")]
+        assert line == (
+            "> Lần trả lời trước: Bị từ chối: không có đơn vị '\\[Bấm để xác nhận\\]"
+            "\\(https://ke-gian.example\\) \\!\\[x\\]\\(https://ke-gian.example/t.png\\)' "
+            "\\# Tiêu đề giả"
+        )

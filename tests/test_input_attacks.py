@@ -353,3 +353,29 @@ def test_a_refused_answer_shown_on_the_next_form_cannot_bring_a_link() -> None:
             "\\(https://ke-gian.example\\) \\!\\[x\\]\\(https://ke-gian.example/t.png\\)' "
             "\\# Tiêu đề giả"
         )
+
+
+def test_invisible_characters_in_names_are_refused_naming_the_field(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """A zero-width space or a direction mark makes a second 'Phòng Tham mưu' look like the
+    first on every list and document: refused, every field named, nothing written."""
+    from tests.test_cli import counts
+    from tests.test_org import write_yaml
+    from thidua.sample import sample_org
+
+    assert invoke(runner, "init").exit_code == 0
+    data = sample_org()
+    data["units"][1]["name"] = data["units"][0]["name"].replace(" ", " \u200b", 1)
+    data["people"][0]["full_name"] = "\u200fNguyễn Văn A"
+    data["people"][1]["position"] = "Cán\ufeff bộ"
+    before = counts()
+    result = invoke(runner, "org", "import", write_yaml(tmp_path / "org.yaml", data))
+    assert result.exit_code == 2, result.output
+    # (and what the refused unit leaves unknown: its memberships, its people)
+    assert {
+        "  - units[1].name: chứa ký tự điều khiển không được phép (U+200B)",
+        "  - people[0].full_name: chứa ký tự điều khiển không được phép (U+200F)",
+        "  - people[1].position: chứa ký tự điều khiển không được phép (U+FEFF)",
+    } <= set(result.stderr.splitlines())
+    assert counts() == before

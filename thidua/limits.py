@@ -29,8 +29,20 @@ EVIDENCE_ITEM = 2_000
 EVIDENCE_ITEMS = 100
 
 # Characters that rewrite what a terminal or a document shows (a carriage return over a reason,
-# a right-to-left override in a name) or that no database column should hold (NUL).
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# a right-to-left override or mark in a name), that no one sees (a zero-width space making a
+# second "Phòng Tham mưu" look like the first) or that no database column should hold (NUL).
+_BIDI = {
+    chr(c)
+    for c in (
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0x200B, 0x2010),  # zero-width space, joiners, left-to-right / right-to-left marks
+        *range(0x2060, 0x2065),  # word joiner, invisible operators
+        0x061C,  # Arabic letter mark
+        0x180E,  # Mongolian vowel separator
+        0xFEFF,  # zero-width no-break space (a byte-order mark inside text)
+    )
+}
 _REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 
 

@@ -379,3 +379,23 @@ def test_invisible_characters_in_names_are_refused_naming_the_field(
         "  - people[1].position: chứa ký tự điều khiển không được phép (U+FEFF)",
     } <= set(result.stderr.splitlines())
     assert counts() == before
+
+
+def test_an_explanation_written_on_windows_is_taken_with_its_lines(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    """Notepad ends lines with CR LF; the carriage returns are line ends, not a reason to
+    refuse the explanation."""
+    from models import Explanation
+    from simulation.participants import Script, act
+
+    advance(campaign, Stage.PEER_REVIEW)
+    with session_scope() as s:
+        act(s, campaign, Script(late_unit=None, returned_unit=None))
+    f = tmp_path / "giai-trinh.txt"
+    f.write_bytes("Dòng một;\r\ndòng hai.\r\n".encode())
+    args = ["submit", "explanation", "--campaign", campaign, "--actor", "canbo.ttr"]
+    ok = invoke(runner, *args, "--file", f)
+    assert ok.exit_code == 0, ok.output
+    with session_scope() as s:
+        assert [e.text for e in s.exec(select(Explanation)).all()] == ["Dòng một;\ndòng hai."]

@@ -56,6 +56,12 @@ def _forbidden_char(value: str, multiline: bool) -> str | None:
     return None
 
 
+def newlines(value: str) -> str:
+    """A text typed on Windows (CR LF) or an old Mac (CR) with its lines ended by LF alone, as
+    a multi-line text is stored: a carriage return left in it would be refused."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str | None:
     """Why `value` cannot be stored, in Vietnamese, or None."""
     if len(value) > max_length:

@@ -399,3 +399,29 @@ def test_an_explanation_written_on_windows_is_taken_with_its_lines(
     assert ok.exit_code == 0, ok.output
     with session_scope() as s:
         assert [e.text for e in s.exec(select(Explanation)).all()] == ["Dòng một;\ndòng hai."]
+
+
+def test_names_that_differ_only_in_case_are_one_name(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    """`Quantri` beside `quantri` is a second account a reader takes for the admin's."""
+    from tests.test_cli import counts
+    from tests.test_org import write_yaml
+    from thidua.sample import sample_org
+
+    assert invoke(runner, "init").exit_code == 0
+    data = sample_org()
+    data["people"].append({"username": "Quantri", "full_name": "Quản trị", "role": "admin"})
+    data["units"].append({"code": data["units"][0]["code"].lower(), "name": "Phòng khác"})
+    before = counts()
+    result = invoke(runner, "org", "import", write_yaml(tmp_path / "org.yaml", data))
+    assert result.exit_code == 2, result.output
+    unit = data["units"][0]["code"]
+    assert result.stderr.splitlines()[1:] == [
+        f"  - units[{len(data['units']) - 1}].code: mã đơn vị '{unit.lower()}' trùng với "
+        f"units[0].code (như '{unit}': không phân biệt chữ hoa, chữ thường)",
+        f"  - people[{len(data['people']) - 1}].username: tên đăng nhập 'Quantri' trùng với "
+        f"people[{next(i for i, p in enumerate(data['people']) if p['username'] == 'quantri')}]"
+        ".username (như 'quantri': không phân biệt chữ hoa, chữ thường)",
+    ]
+    assert counts() == before

@@ -90,15 +90,18 @@ def parse_rows(sheets: dict[str, list[RawRow]], problems: list[Problem]) -> OrgD
 def _duplicates(
     rows: list[tuple[RawRow, Any]], key: str, what: str, problems: list[Problem]
 ) -> None:
-    first: dict[str, RawRow] = {}
+    # `Quantri` beside `quantri`, `ptm` beside `PTM`: two names a reader takes for one.
+    first: dict[str, tuple[str, RawRow]] = {}
     for raw, row in rows:
         value = getattr(row, key)
-        if value in first:
+        if value.casefold() in first:
+            seen, there = first[value.casefold()]
+            case = "" if seen == value else f" (như '{seen}': không phân biệt chữ hoa, chữ thường)"
             problems.append(
-                Problem.at(raw.where(key), f"{what} '{value}' trùng với {first[value].where(key)}")
+                Problem.at(raw.where(key), f"{what} '{value}' trùng với {there.where(key)}{case}")
             )
         else:
-            first[value] = raw
+            first[value.casefold()] = (value, raw)
 
 
 def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collection[str]) -> None:

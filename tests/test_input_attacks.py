@@ -425,3 +425,22 @@ def test_names_that_differ_only_in_case_are_one_name(
         ".username (như 'quantri': không phân biệt chữ hoa, chữ thường)",
     ]
     assert counts() == before
+
+
+def test_a_date_typed_for_a_year_is_shown_as_typed(
+    runner: CliRunner, database_url: str, tmp_path: Path
+) -> None:
+    from tests.test_org import write_yaml
+    from thidua.sample import sample_org
+
+    assert invoke(runner, "init").exit_code == 0
+    data = sample_org()
+    path = write_yaml(tmp_path / "org.yaml", data)
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace("units:\n", "units:\n- {code: MOI, name: Mới, retired_from: 2020-01-31}\n", 1),
+        encoding="utf-8",
+    )
+    result = invoke(runner, "org", "import", path)
+    assert result.exit_code == 2, result.output
+    assert result.stderr == "Lỗi: units[0].retired_from: không phải số nguyên: 31/01/2020\n"

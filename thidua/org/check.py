@@ -5,6 +5,7 @@ Every problem is collected, with where it is, so that one run reports them all.
 
 from collections import Counter, defaultdict
 from collections.abc import Collection
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -34,10 +35,24 @@ class OrgProblems(InvalidInput):
         super().__init__("file", f"tệp có {len(problems)} lỗi, chưa ghi gì:\n{lines}", problems)
 
 
+def _shown(value: Any) -> str:
+    """A value as the person typed it: text quoted (escapes show what cannot be seen), a date
+    or a time as Excel shows it, never Python's `datetime.date(2020, 1, 1)`."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() != time() else _shown(value.date())
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        return repr(value)[:80]
+    return str(value)[:80]
+
+
 def _reason(error: Any, value: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    shown = repr(value)[:80] if value is not None else ""
+    shown = _shown(value)
     if kind == "missing":
         return "thiếu giá trị bắt buộc"
     if kind == "extra_forbidden":

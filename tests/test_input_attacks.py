@@ -444,3 +444,25 @@ def test_a_date_typed_for_a_year_is_shown_as_typed(
     result = invoke(runner, "org", "import", path)
     assert result.exit_code == 2, result.output
     assert result.stderr == "Lỗi: units[0].retired_from: không phải số nguyên: 31/01/2020\n"
+
+
+def test_a_text_pasted_from_windows_into_the_excel_form_keeps_its_lines(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    from models import SelfAssessment
+    from tests.test_cli import sheet
+    from tests.test_forms import submit
+    from tests.test_forms_xlsx import fill_scores
+
+    path = tmp_path / "tu-cham.xlsx"
+    get_form(runner, "self-assessment", campaign, "canbo.ptm", path, "--xlsx")
+    wb = load_workbook(path)
+    ws = wb["Tự chấm"]
+    fill_scores(ws, {k: float(v) for k, v in sheet().items()})
+    [cell] = [r[2] for r in ws.iter_rows() if r[1].value == "Thành tích nổi bật"]
+    cell.value = "Hoàn thành 12 cuộc thanh tra;\r\nđược Bộ biểu dương."
+    wb.save(path)
+    submit(runner, "self-assessment", campaign, "canbo.ptm", path)
+    with session_scope() as s:
+        [sa] = s.exec(select(SelfAssessment)).all()
+    assert sa.achievements == "Hoàn thành 12 cuộc thanh tra;\nđược Bộ biểu dương."

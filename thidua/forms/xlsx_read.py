@@ -15,6 +15,7 @@ from thidua.cli.io import read_xlsx_capped
 from thidua.errors import InvalidInput, Problem
 from thidua.forms.filled import Filled
 from thidua.forms.xlsx_form import AGREE, MAP_SHEET, REFUSE
+from thidua.limits import newlines
 
 _COMMA_DECIMAL = re.compile(r"^\s*-?\d+,\d+\s*$")
 
@@ -32,7 +33,7 @@ def _open_workbook(path: Path, name: str) -> Any:
 def _value(raw: Any) -> Any:
     """A cell as a YAML form would hold it: numbers as numbers, text stripped, empty as None."""
     if isinstance(raw, str):
-        text = raw.strip()
+        text = newlines(raw).strip()  # a text pasted from Windows keeps its lines
         if _COMMA_DECIMAL.match(text):  # 4,5 typed as text on a Vietnamese keyboard
             return text.replace(",", ".")
         return text or None

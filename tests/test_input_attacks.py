@@ -146,6 +146,8 @@ def test_the_secrets_file_writes_names_as_text_and_refuses_path_tricks(
         assert result.exit_code == 2, (path, result.output)
         assert "trường out" in test_cli.flat(result.stderr)
         assert counts() == before
+    with session_scope() as s:  # no secret issued either: only the admin's own
+        assert [a.username for a in s.exec(select(Actor)).all() if a.secret_hash] == ["quantri"]
     assert existing.read_text(encoding="utf-8") == "giữ nguyên"
     assert not (tmp_path / "dich.csv").exists() and list(folder.iterdir()) == []
     out = tmp_path / "ma.csv"

@@ -468,3 +468,24 @@ def test_a_text_pasted_from_windows_into_the_excel_form_keeps_its_lines(
     with session_scope() as s:
         [sa] = s.exec(select(SelfAssessment)).all()
     assert sa.achievements == "Hoàn thành 12 cuộc thanh tra;\nđược Bộ biểu dương."
+
+
+def test_fetching_a_form_again_never_wipes_the_one_being_filled(
+    runner: CliRunner, campaign: int, tmp_path: Path
+) -> None:
+    from tests.test_cli import flat
+
+    path = tmp_path / "tu-cham.yaml"
+    get_form(runner, "self-assessment", campaign, "canbo.ptm", path)
+    path.write_text(path.read_text(encoding="utf-8") + "# đang điền dở\n", encoding="utf-8")
+    filled = path.read_bytes()
+    args = ["form", "self-assessment", "--campaign", campaign, "--actor", "canbo.ptm", "--out"]
+    for extra in ([], ["--xlsx"]):
+        target = path if not extra else tmp_path / "tu-cham.xlsx"
+        if extra:
+            target.write_bytes(b"ban dang dien")
+        result = invoke(runner, *args, target, *extra)
+        assert result.exit_code == 2, result.output
+        assert f"trường out: tệp '{target}' đã có" in flat(result.stderr)
+    assert path.read_bytes() == filled
+    assert (tmp_path / "tu-cham.xlsx").read_bytes() == b"ban dang dien"

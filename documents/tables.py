@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
+from thidua.sheet_text import csv_text, literal_book
+
 MAX_SHEET_NAME = 31  # Excel's limit
 
 
@@ -40,7 +42,10 @@ def csv_files(tables: Sequence[Table]) -> dict[str, bytes]:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(t.headers)
-        writer.writerows([_text(v) for v in row] for row in t.rows)
+        # Text people typed may start with = + - @: kept as text (numbers stay numbers).
+        writer.writerows(
+            [csv_text(v) if isinstance(v, str) else _text(v) for v in row] for row in t.rows
+        )
         files[f"{t.key}.csv"] = buf.getvalue().encode("utf-8-sig")
     return files
 
@@ -78,6 +83,7 @@ def workbook(tables: Sequence[Table], *, title: str) -> bytes:
         ws.freeze_panes = "A2"
         if t.rows:
             ws.auto_filter.ref = ws.dimensions
+    literal_book(wb)  # a name typed as "=HYPERLINK(…)" is written as text
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

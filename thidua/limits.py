@@ -29,8 +29,20 @@ EVIDENCE_ITEM = 2_000
 EVIDENCE_ITEMS = 100
 
 # Characters that rewrite what a terminal or a document shows (a carriage return over a reason,
-# a right-to-left override in a name) or that no database column should hold (NUL).
-_BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))}
+# a right-to-left override or mark in a name), that no one sees (a zero-width space making a
+# second "Phòng Tham mưu" look like the first) or that no database column should hold (NUL).
+_BIDI = {
+    chr(c)
+    for c in (
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+        *range(0x200B, 0x2010),  # zero-width space, joiners, left-to-right / right-to-left marks
+        *range(0x2060, 0x2065),  # word joiner, invisible operators
+        0x061C,  # Arabic letter mark
+        0x180E,  # Mongolian vowel separator
+        0xFEFF,  # zero-width no-break space (a byte-order mark inside text)
+    )
+}
 _REFUSED_CATEGORIES = {"Cc", "Cs", "Zl", "Zp"}
 
 
@@ -42,6 +54,12 @@ def _forbidden_char(value: str, multiline: bool) -> str | None:
         if ch in _BIDI or unicodedata.category(ch) in _REFUSED_CATEGORIES:
             return ch
     return None
+
+
+def newlines(value: str) -> str:
+    """A text typed on Windows (CR LF) or an old Mac (CR) with its lines ended by LF alone, as
+    a multi-line text is stored: a carriage return left in it would be refused."""
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def text_problem(value: str, *, max_length: int, multiline: bool = False) -> str | None:

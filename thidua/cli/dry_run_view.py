@@ -129,4 +129,13 @@ def write_xlsx(path: Path, result: DryRun) -> None:
             notes.append((label, f"{before or '—'} → {after or '—'}"))
         for line in c.notes:
             notes.append((c.cluster, line))
-    book.save(path)
+    from thidua.sheet_text import literal_book
+
+    literal_book(book)  # names and notes are people's text, never formulas
+    from io import BytesIO
+
+    from thidua.outfile import write_file
+
+    buffer = BytesIO()
+    book.save(buffer)
+    write_file(path, buffer.getvalue(), field="xlsx")

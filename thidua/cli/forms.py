@@ -63,10 +63,13 @@ def form(
 
 
 def _write(target: Path, content: bytes | str) -> None:
-    try:
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            target.write_text(content, encoding="utf-8")
-    except OSError as exc:
-        raise InvalidInput("out", f"không ghi được tệp '{target}': {exc.strerror}") from None
+    from thidua.outfile import write_file
+
+    if target.exists() or target.is_symlink():
+        # It may be the form being filled: fetching the form again must not wipe that work.
+        raise InvalidInput(
+            "out",
+            f"tệp '{target}' đã có (có thể là mẫu đang điền dở); chọn tên tệp khác hoặc xóa tệp cũ",
+        )
+    data = content if isinstance(content, bytes) else content.encode("utf-8")
+    write_file(target, data, field="out")

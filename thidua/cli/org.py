@@ -113,6 +113,12 @@ def export_cmd(
 
     if (xlsx is None) == (yaml_ is None):
         raise InvalidInput("xlsx", "chọn đúng một trong --xlsx hoặc --yaml")
+    from thidua.outfile import check_suffix
+
+    if xlsx is not None:
+        check_suffix(xlsx, "xlsx", (".xlsx",))
+    if yaml_ is not None:
+        check_suffix(yaml_, "yaml", (".yaml", ".yml"))
     with session_scope() as session:
         data = export_data(session)
     if xlsx is not None:
@@ -131,7 +137,9 @@ def template_cmd(
     """Ghi sổ Excel mẫu, trống: tiêu đề cột, chú thích từng cột, danh sách chọn (vai trò, mã
     đơn vị, năm)."""
     from thidua.org.write import write_xlsx
+    from thidua.outfile import check_suffix
 
+    check_suffix(xlsx, "xlsx", (".xlsx",))
     write_xlsx(xlsx, {})
     done(f"Đã ghi sổ mẫu {xlsx}")
     note(f"Điền rồi nhập: thidua org import {xlsx} --dry-run")

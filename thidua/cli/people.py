@@ -94,6 +94,8 @@ def _issue_missing(by: str, path: Path) -> None:
     import io
     import os
 
+    from thidua.sheet_text import csv_text
+
     with session_scope() as session:
         admin = authenticated(session, by)
         people = session.exec(
@@ -111,8 +113,8 @@ def _issue_missing(by: str, path: Path) -> None:
         for person in people:
             secret = auth.issue_secret(session, by=admin, actor=person)
             writer.writerow(
-                [person.username, person.full_name, units.get(person.unit_id, ""),
-                 person.role.value, secret]
+                [csv_text(person.username), csv_text(person.full_name),
+                 units.get(person.unit_id, ""), person.role.value, secret]
             )  # fmt: skip
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

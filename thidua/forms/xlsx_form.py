@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from thidua.forms.context import FormContext, FormKind
 from thidua.forms.yaml_form import form_data
+from thidua.sheet_text import literal
 from thidua.templating import gio, ngay
 
 MAP_SHEET = "_mau"
@@ -34,6 +35,8 @@ class _Map:
 
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str]] = []
+        # (sheet, cell) of the totals thidua writes as formulas; every other cell is text.
+        self.formulas: set[tuple[str, str]] = set()
 
     def add(self, field: str, ws: Worksheet, cell: str) -> None:
         self.rows.append((field, ws.title, cell))
@@ -133,6 +136,7 @@ def _score_table(
         bonus_refs = [line(b, "Điểm thưởng", "thưởng", cap) for b in s["bonuses"]]
         ws[f"C{row}"] = f"Cộng điểm thưởng (tối đa {s['max_bonus']})"
         ws[f"{SCORE_COLUMN}{row}"] = f"=SUM({span})"
+        where.formulas.add((ws.title, f"{SCORE_COLUMN}{row}"))
         where.add(f"{prefix}scores", ws, f"{SCORE_COLUMN}{row}")
         row += 1
     penalty_refs: list[str] = []
@@ -149,6 +153,7 @@ def _score_table(
     ws[f"C{row}"] = f"TỔNG ĐIỂM (tối đa {s['total']} điểm, cộng thưởng, trừ điểm trừ; không dưới 0)"
     ws[f"C{row}"].font = BOLD
     ws[f"{SCORE_COLUMN}{row}"] = f"=MAX(0,{total})"
+    where.formulas.add((ws.title, f"{SCORE_COLUMN}{row}"))
     ws[f"{SCORE_COLUMN}{row}"].font = BOLD
     return row + 2
 
@@ -268,6 +273,8 @@ def xlsx_form(ctx: FormContext) -> bytes:
     hidden.append(["unit", ctx.unit.code, ""])
     for row in where.rows:
         hidden.append(list(row))
+    for ws in wb.worksheets:  # names, criteria and comments are people's text, never formulas
+        literal(ws, {ref for title, ref in where.formulas if title == ws.title})
     hidden.sheet_state = "veryHidden"
     hidden.protection.sheet = True
     buffer = BytesIO()

@@ -207,7 +207,7 @@ def _people(
     session: Session, plan: Plan, data: OrgData, units: dict[str, Any], importer: Actor | None
 ) -> None:
     by_name = {a.username: a for a in session.exec(select(Actor)).all()}
-    for _, p in data.people:
+    for raw, p in data.people:
         wanted = _person_values(p, units)
         actor = by_name.get(p.username)
         new = actor is None
@@ -216,6 +216,21 @@ def _people(
             session.add(actor)
             session.flush()
             plan.added.append(f"người dùng {p.username} ({p.full_name}, {p.role.value})")
+        elif (
+            importer is not None
+            and actor.id == importer.id
+            and not (p.role == Role.ADMIN and p.retired_from is None)
+        ):
+            # The admin's own file would take away the rights they are using: refused, so that
+            # an import never leaves the organisation to an admin who has no secret yet.
+            plan.problems.append(
+                Problem.at(
+                    raw.where("role" if p.role != Role.ADMIN else "retired_from"),
+                    f"'{p.username}' là người nhập tệp: không tự bỏ quyền quản trị hay tự thôi "
+                    "hoạt động được; để một quản trị viên khác làm việc này",
+                )
+            )
+            continue
         elif diff := _diff(actor, wanted):
             for k, (_, v) in diff.items():
                 setattr(actor, k, v)

@@ -5,6 +5,7 @@ Every problem is collected, with where it is, so that one run reports them all.
 
 from collections import Counter, defaultdict
 from collections.abc import Collection
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -34,10 +35,24 @@ class OrgProblems(InvalidInput):
         super().__init__("file", f"tệp có {len(problems)} lỗi, chưa ghi gì:\n{lines}", problems)
 
 
+def _shown(value: Any) -> str:
+    """A value as the person typed it: text quoted (escapes show what cannot be seen), a date
+    or a time as Excel shows it, never Python's `datetime.date(2020, 1, 1)`."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y %H:%M") if value.time() != time() else _shown(value.date())
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str):
+        return repr(value)[:80]
+    return str(value)[:80]
+
+
 def _reason(error: Any, value: Any) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}
-    shown = repr(value)[:80] if value is not None else ""
+    shown = _shown(value)
     if kind == "missing":
         return "thiếu giá trị bắt buộc"
     if kind == "extra_forbidden":
@@ -90,15 +105,18 @@ def parse_rows(sheets: dict[str, list[RawRow]], problems: list[Problem]) -> OrgD
 def _duplicates(
     rows: list[tuple[RawRow, Any]], key: str, what: str, problems: list[Problem]
 ) -> None:
-    first: dict[str, RawRow] = {}
+    # `Quantri` beside `quantri`, `ptm` beside `PTM`: two names a reader takes for one.
+    first: dict[str, tuple[str, RawRow]] = {}
     for raw, row in rows:
         value = getattr(row, key)
-        if value in first:
+        if value.casefold() in first:
+            seen, there = first[value.casefold()]
+            case = "" if seen == value else f" (như '{seen}': không phân biệt chữ hoa, chữ thường)"
             problems.append(
-                Problem.at(raw.where(key), f"{what} '{value}' trùng với {first[value].where(key)}")
+                Problem.at(raw.where(key), f"{what} '{value}' trùng với {there.where(key)}{case}")
             )
         else:
-            first[value] = raw
+            first[value.casefold()] = (value, raw)
 
 
 def check_whole(data: OrgData, problems: list[Problem], *, known_units: Collection[str]) -> None:

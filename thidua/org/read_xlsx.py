@@ -1,27 +1,27 @@
 """Reading the organisation from an Excel workbook: one worksheet per sheet, headers on row 1."""
 
 import io
-import zipfile
 from pathlib import Path
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from thidua.cli.io import read_capped
+from thidua.cli.io import read_xlsx_capped
 from thidua.errors import InvalidInput, Problem
 from thidua.org.read_yaml import cell
 from thidua.org.schema import SHEET_BY_NAME, RawRow
 from thidua.org.write import GUIDE
 
+# More lines than any organisation has: a sheet padded to a million rows is refused, not read.
+MAX_ROWS = 20_000
+
 
 def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
-    data = read_capped(path)
+    data = read_xlsx_capped(path)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput(
-            "file", f"'{path.name}' không phải sổ Excel .xlsx đọc được ({exc})"
-        ) from None
+    except Exception:  # openpyxl raises many kinds for a broken file; none is the user's fault
+        raise InvalidInput("file", f"'{path.name}' không phải sổ Excel .xlsx đọc được") from None
     sheets: dict[str, list[RawRow]] = {s: [] for s in SHEET_BY_NAME}
     problems: list[Problem] = []
     try:
@@ -34,6 +34,9 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
                         Problem.at(f"trang {name}", f"không có trong mẫu; chỉ có: {known}")
                     )
                 continue
+            # The size a file claims may be wrong (other tools than Excel write it stale): read
+            # every row there is, not rows silently dropped past a stale last row.
+            ws.reset_dimensions()
             rows = ws.iter_rows(values_only=True)
             header = next(rows, None)
             if header is None:
@@ -58,6 +61,11 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
                 else:
                     keys.append(key)
             for r, values in enumerate(rows, start=2):
+                if r > MAX_ROWS + 1:
+                    problems.append(
+                        Problem.at(f"trang {name}", f"quá {MAX_ROWS} dòng; chia thành nhiều tệp")
+                    )
+                    break
                 row = {k: cell(v) for k, v in zip(keys, values, strict=False) if k is not None}
                 if all(v is None for v in row.values()):
                     continue  # an empty line between rows
@@ -74,6 +82,8 @@ def read_xlsx(path: Path) -> tuple[dict[str, list[RawRow]], list[Problem]]:
                         f"{name} dòng {r}",
                     )
                 )
+    except Exception:  # a sheet's XML broken past its first rows
+        raise InvalidInput("file", f"'{path.name}' không phải sổ Excel .xlsx đọc được") from None
     finally:
         book.close()
     return sheets, problems

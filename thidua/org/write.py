@@ -4,6 +4,7 @@ The workbook carries a comment on every header and lists to pick from (roles, un
 years), so that what the admin types is checked by Excel before thidua checks it again.
 """
 
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ from models import (
 )
 from models.org import MemberRole, Role
 from thidua.org.schema import LANGUAGES, MAX_YEAR, MIN_YEAR, SHEETS
+from thidua.outfile import write_file
+from thidua.sheet_text import literal_book
 
 Data = dict[str, list[dict[str, Any]]]
 
@@ -123,12 +126,12 @@ GUIDE_LINES = (
 )
 
 
-def write_yaml(path: Path, data: Data) -> None:
+def write_yaml(path: Path, data: Data, field: str = "yaml") -> None:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
-    path.write_text(HEADER + text, encoding="utf-8")
+    write_file(path, (HEADER + text).encode("utf-8"), field=field)
 
 
-def write_xlsx(path: Path, data: Data) -> None:
+def write_xlsx(path: Path, data: Data, field: str = "xlsx") -> None:
     """The workbook of `data`; with no data, the empty template."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -181,7 +184,10 @@ def write_xlsx(path: Path, data: Data) -> None:
             dv.error, dv.errorTitle, dv.showErrorMessage = message, "thidua", True
             dv.add(cells)
             ws.add_data_validation(dv)
-    book.save(path)
+    literal_book(book)  # a name typed as "=HYPERLINK(…)" is exported as text
+    buffer = BytesIO()
+    book.save(buffer)
+    write_file(path, buffer.getvalue(), field=field)
 
 
 def _quoted(values: list[str]) -> str:

@@ -18,7 +18,7 @@ from models import Actor, Explanation, StageRun
 from models.types import utcnow
 from rules.stages import Stage
 from thidua.errors import InvalidInput, NotReady
-from thidua.limits import TEXT, check_text
+from thidua.limits import TEXT, check_text, newlines
 from thidua.services import audit
 from thidua.services.access import require_member_officer
 from thidua.services.context import CampaignView, latest_closed_run, load_campaign
@@ -77,7 +77,7 @@ def submit_explanation(
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "nộp giải trình")
     run = accepting(session, view, Stage.PEER_REVIEW, unit)
-    text = text.strip()
+    text = newlines(text).strip()
     if not text:
         raise InvalidInput("text", "nội dung giải trình không được để trống")
     check_text("text", text, max_length=TEXT, multiline=True)

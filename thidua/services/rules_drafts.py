@@ -23,7 +23,7 @@ from models import (
 )
 from rules.config import CycleRules
 from thidua.errors import Conflict, Forbidden, InvalidInput
-from thidua.limits import TEXT, check_text
+from thidua.limits import TEXT, check_text, newlines
 from thidua.services import audit
 from thidua.services.access import require_member_officer, require_role
 from thidua.services.context import load_campaign
@@ -35,6 +35,7 @@ def propose(session: Session, *, actor: Actor, campaign_id: int, text: str) -> R
     """A member unit's proposal for next year's criteria and scales, kept with its campaign."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "đề xuất sửa tiêu chí, thang điểm năm sau")
+    text = newlines(text)
     if not text.strip():
         raise InvalidInput("text", "nội dung đề xuất không được để trống")
     check_text("text", text, max_length=TEXT, multiline=True)

@@ -209,3 +209,20 @@ def _pgm(data: bytes) -> tuple[int, int, bytes]:
     pixels = data[pos + 1 :]
     assert len(pixels) == width * height
     return width, height, pixels
+
+
+def test_the_minutes_in_word_say_what_each_flagged_unit_explained(
+    finished: int, tmp_path: Path
+) -> None:
+    """The filed minutes (Word) state, like the Markdown ones, whether each unit asked to explain
+    its self/peer gap did so, and say so when no unit had to."""
+    out = tmp_path / "bb.docx"
+    ok("report", "--campaign", finished, "--document", "bien-ban-lan-2", "--docx", "--out", out)
+    word = [t.strip() for t in _texts(docx.Document(str(out))) if t.strip()]
+    markdown = ok("report", "--campaign", finished, "--document", "bien-ban-lan-2.md").stdout
+    flagged = [line.strip() for line in markdown.splitlines() if "chênh lệch +" in line]
+    flagged += [line.strip() for line in markdown.splitlines() if "chênh lệch -" in line]
+    assert flagged, "the finished campaign has a unit asked to explain its gap"
+    for line in flagged:
+        assert line.endswith(("Đơn vị chưa giải trình.",)) or "Giải trình: " in line
+        assert line in word

@@ -114,7 +114,8 @@ _SHARES = ("quorum", "acclaim_threshold", "flag_threshold", "leader_threshold", 
 
 
 class VoteRules(_Frozen):
-    """Shares are of all member units (absent ones included), compared with `>=`."""
+    """Shares are of all member units (absent ones included), compared with `>=`; where a unit
+    cannot vote for itself a share never asks more than every other member's vote."""
 
     quorum: Fraction = Fraction(2, 3)
     acclaim_threshold: Fraction = Fraction(1, 2)

@@ -32,7 +32,14 @@ from documents.context import (
 )
 from documents.render import TEMPLATES, render_achievement_report, render_memo, render_minutes
 from rules.config import VoteRules
-from rules.results import Election, NominationCandidate, RankedUnit, TitleVote, VoteResult
+from rules.results import (
+    Election,
+    FlagVote,
+    NominationCandidate,
+    RankedUnit,
+    TitleVote,
+    VoteResult,
+)
 from rules.stages import Stage
 from thidua import templating
 from thidua.templating import all_templates, environment, render
@@ -598,6 +605,24 @@ def test_minutes_without_quorum_or_winner(fmt: Any) -> None:
     assert "KHÔNG đủ số đơn vị tham gia bỏ phiếu" in out
     assert "không có giá trị" in out
     assert "Kết quả: không có đơn vị trúng cử (không đơn vị nào đạt đủ số phiếu)." in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_minutes_say_when_a_share_asks_every_other_unit(fmt: Any) -> None:
+    """A unit never votes for itself, so a share of all members above the others' votes asks
+    every other unit: the minutes say why the votes needed are fewer than the share."""
+    v = vote()
+    acclaim = v.acclaim.model_copy(update={"counts": (("to-chuc-can-bo", 9),), "required_votes": 9})
+    flag = FlagVote(unit="to-chuc-can-bo", title="Cờ thi đua", votes=9, required=9, nominated=True)
+    rules = RULES.model_copy(
+        update={"acclaim_threshold": Fraction(1), "flag_threshold": Fraction(1)}
+    )
+    ctx = minutes_context(vote=v.model_copy(update={"acclaim": acclaim, "flag": flag}), rules=rules)
+    out = render_minutes(ctx, fmt)
+    others = "tất cả các đơn vị còn lại, vì không đơn vị nào bỏ phiếu cho chính mình"
+    assert f"tối thiểu 1/1 (100%) tổng số đơn vị thành viên, tức 9 phiếu ({others})" in out
+    assert f"tức 9 phiếu ({others}); Phòng Tổ chức cán bộ đạt 9 phiếu" in out
+    assert out.count(others) == 2  # the leader's and deputy's shares are not capped
 
 
 def test_minutes_written_vote_and_present_non_voter() -> None:

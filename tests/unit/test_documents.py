@@ -668,6 +668,18 @@ def test_memo(fmt: Any) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])
+def test_memo_with_every_nomination_eligible_says_none_was_not(fmt: Any) -> None:
+    ctx = memo_context()
+    eligible = [n for n in ctx.nominations if n.eligible]
+    out = render_memo(ctx.model_copy(update={"nominations": eligible}), fmt)
+    assert (
+        f"với {len(eligible)} danh hiệu, hình thức khen thưởng; "
+        "không có trường hợp nào không đủ điều kiện." in out
+    )
+    assert "; 0 trường hợp" not in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
 def test_achievement_report(fmt: Any) -> None:
     out = render_achievement_report(achievement_context(), fmt)
     for text in [

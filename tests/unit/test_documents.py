@@ -625,6 +625,19 @@ def test_minutes_say_when_a_share_asks_every_other_unit(fmt: Any) -> None:
     assert out.count(others) == 2  # the leader's and deputy's shares are not capped
 
 
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_minutes_speak_of_acclaim_not_election_for_the_leading_unit(fmt: Any) -> None:
+    """Suy tôn is not an election: the unit is acclaimed (được suy tôn), not elected (trúng cử)."""
+    out = render_minutes(minutes_context(), fmt)
+    needs = "Đơn vị được suy tôn phải đạt tối thiểu 1/2 (50%) tổng số đơn vị thành viên, tức 5"
+    assert needs in out
+    assert out.count("Đơn vị trúng cử phải đạt") == 2  # the leader and the deputy
+    v = vote()
+    none = v.acclaim.model_copy(update={"winner": None, "note": "không đơn vị nào đạt đủ số phiếu"})
+    out = render_minutes(minutes_context(vote=v.model_copy(update={"acclaim": none})), fmt)
+    assert "Kết quả: không có đơn vị được suy tôn (không đơn vị nào đạt đủ số phiếu)." in out
+
+
 def test_minutes_written_vote_and_present_non_voter() -> None:
     members = [ref(c) for c in UNITS]
     ctx = minutes_context(

@@ -124,9 +124,15 @@ def minutes() -> DocumentObject:
     para(
         doc,
         "- {{ u.name }}: tự chấm {{ r.self_total | diem }}, chấm chéo {{ r.peer_mean | diem }}, "
-        "chênh lệch {{ r.gap | diem(sign=True) }} điểm.",
+        "chênh lệch {{ r.gap | diem(sign=True) }} điểm. {{ b.giai_trinh(u) }}",
     )
     tag(doc, "{%p endfor %}")
+    tag(doc, "{%p else %}")
+    para(
+        doc,
+        "Không có đơn vị nào có chênh lệch giữa điểm tự chấm và chấm chéo vượt quá "
+        "{{ gap_threshold | diem }} điểm.",
+    )
     tag(doc, "{%p endif %}")
     tag(doc, "{%p for u in no_self_assessment %}")
     para(doc, "- {{ u.name }}: không tự chấm điểm, không đủ điều kiện xét danh hiệu.")

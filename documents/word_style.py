@@ -115,6 +115,23 @@ def widths(table: Table, mm: list[float]) -> None:
         tbl_w.set(qn("w:w"), str(round(sum(mm) * 1440 / 25.4)))
 
 
+RULE_MM = 20  # the line under the issuing body: a third to a half of its name's length
+
+
+def _rule(cell: _Cell, *, cell_mm: float, line_mm: float) -> None:
+    """An empty paragraph whose bottom border is a centred solid line `line_mm` long."""
+    p = para(cell, align=CENTER, after=2)
+    fmt = p.paragraph_format
+    fmt.left_indent = fmt.right_indent = Mm((cell_mm - line_mm) / 2)
+    fmt.line_spacing = Pt(4)  # no blank line: only the border shows
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "auto")):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    p._p.get_or_add_pPr().append(borders)
+
+
 def header(doc: DocumentObject, issuer: list[tuple[str, bool]], date_line: str) -> None:
     """Issuing body on the left, national title, motto and date line on the right."""
     t = doc.add_table(rows=1, cols=2)
@@ -123,6 +140,8 @@ def header(doc: DocumentObject, issuer: list[tuple[str, bool]], date_line: str) 
     left, right = _cell(t, 0, 0), _cell(t, 0, 1)
     for text, bold in issuer:
         para(left, text, bold=bold, size=HEADER_PT, align=CENTER, after=0)
+        if bold:  # the issuing body itself: the decree's short line under its name
+            _rule(left, cell_mm=TEXT_MM * 0.4, line_mm=RULE_MM)
     para(right, "{{ c.QUOC_HIEU }}", bold=True, size=QUOC_HIEU_PT, align=CENTER, after=0)
     para(right, "{{ c.TIEU_NGU }}", bold=True, underline=True, size=BODY_PT, align=CENTER)
     para(right, date_line, italic=True, size=BODY_PT, align=CENTER)

@@ -9,7 +9,14 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from rules.stages import Stage
 
@@ -114,7 +121,8 @@ _SHARES = ("quorum", "acclaim_threshold", "flag_threshold", "leader_threshold", 
 
 
 class VoteRules(_Frozen):
-    """Shares are of all member units (absent ones included), compared with `>=`."""
+    """Shares are of all member units (absent ones included), compared with `>=`; where a unit
+    cannot vote for itself a share never asks more than every other member's vote."""
 
     quorum: Fraction = Fraction(2, 3)
     acclaim_threshold: Fraction = Fraction(1, 2)
@@ -168,6 +176,9 @@ class CycleRules(_Frozen):
     vote: VoteRules = VoteRules()
     titles: tuple[TitleRule, ...] = Field(min_length=1)
     flag_title: str = "Cờ luân lưu"  # nominated for the acclaimed unit
+    # The title the acclaimed unit must itself be approved for this year to be put forward
+    # for the flag (police: Đơn vị Quyết thắng, Thông tư 04/2024/TT-BCA); None: no such check.
+    flag_requires: str | None = Field(default=None, min_length=1)
     quotas: dict[str, int] = Field(default_factory=dict)  # title -> most nominations per cluster
     prerequisites: tuple[Prerequisite, ...] = ()
     deadlines: dict[Stage, StageDeadline] = Field(default_factory=_default_deadlines)
@@ -182,6 +193,14 @@ class CycleRules(_Frozen):
         scores = [t.min_score for t in v]
         if scores != sorted(scores, reverse=True) or len(set(scores)) != len(scores):
             raise ValueError("danh hiệu phải xếp từ cao xuống thấp theo điểm tối thiểu")
+        return v
+
+    @field_validator("flag_requires")
+    @classmethod
+    def _flag_requires_a_title(cls, v: str | None, info: ValidationInfo) -> str | None:
+        titles = [t.title for t in info.data.get("titles", ())]
+        if v is not None and v not in titles:
+            raise ValueError(f"“{v}” không có trong danh sách danh hiệu ({', '.join(titles)})")
         return v
 
     @field_validator("quotas")

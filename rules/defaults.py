@@ -215,6 +215,7 @@ def default_rules(*, lot_seed: str = "") -> CycleRules:
             TitleRule(title=TITLE_TIEN_TIEN, min_score=_d("75")),
         ),
         flag_title=FLAG_TITLE,
+        flag_requires=TITLE_QUYET_THANG,  # the flag is for a unit that is Quyết thắng that year
         quotas={TITLE_QUYET_THANG: 4},
         # The flag goes to a unit that already earned the top title the year before.
         prerequisites=(Prerequisite(title=FLAG_TITLE, requires=TITLE_QUYET_THANG, years=1),),

@@ -89,6 +89,14 @@ def nominate(
         eligible, reasons, unknown = _prerequisite_reasons(
             rules, unit, title, year, history, pending or {}
         )
+        needs = rules.flag_requires if field == "acclaimed" else None
+        if needs is not None and approved_titles.get(unit) != needs:
+            eligible = False
+            reasons.insert(
+                0,
+                f"Chưa đủ điều kiện: đơn vị được đề nghị “{title}” phải đạt danh hiệu "
+                f"“{needs}” năm {year}",
+            )
         candidates.append(
             NominationCandidate(
                 unit=unit,

@@ -24,9 +24,14 @@ QUESTION_LABELS = {
 }
 
 
-def required(share: Fraction, members: int) -> int:
-    """Votes needed for a share of all members; exact, so 2/3 of 9 is 6, never 7."""
-    return math.ceil(share * members)
+def required(share: Fraction, members: int, *, self_excluded: bool = False) -> int:
+    """Votes needed for a share of all members; exact, so 2/3 of 9 is 6, never 7.
+
+    Where a unit cannot vote for itself (`self_excluded`), no unit can have more than the
+    other members' votes: a share asking more (4/5 of 4 units is 4 votes) would make the
+    question impossible in a small cluster, so it asks every other member instead."""
+    need = math.ceil(share * members)
+    return min(need, members - 1) if self_excluded and members > 1 else need
 
 
 def _check_references(ballots: Sequence[BallotContent], ranking: Sequence[RankedUnit]) -> None:
@@ -60,7 +65,7 @@ def _election(
     exclude: str | None = None,
 ) -> Election:
     members = len(ranking)
-    need = required(share, members)
+    need = required(share, members, self_excluded=True)  # ballot.SELF_VOTE
     votes = Counter(c for c in choices if c is not None and c != exclude)
     chain = tie_break_chain(rules)
 
@@ -118,7 +123,7 @@ def _flag(rules: CycleRules, acclaim: Election, members: int) -> FlagVote | None
     if acclaim.winner is None:
         return None
     votes = dict(acclaim.counts)[acclaim.winner]
-    need = required(rules.vote.flag_threshold, members)
+    need = required(rules.vote.flag_threshold, members, self_excluded=True)
     return FlagVote(
         unit=acclaim.winner,
         title=rules.flag_title,
@@ -188,7 +193,7 @@ def tally(
         exclude=leader.winner,
     )
 
-    title_required = required(vote.title_threshold, members)
+    title_required = required(vote.title_threshold, members, self_excluded=not vote.self_title_vote)
     titles: list[TitleVote] = []
     for r in sorted(ranking, key=lambda r: r.rank):
         if r.proposed_title is None:

@@ -167,3 +167,36 @@ def test_a_refused_decision_leaves_one_audit_event_and_nothing_else(campaign: in
     assert cli("audit", "--by", COUNCIL[0]).exit_code == 4
     assert counts() == (events + 3, decisions)
     assert cli("audit", "verify", "--by", "quantri").exit_code == 0
+
+
+def test_the_council_sees_in_pending_each_nomination_waiting_for_it(campaign: int) -> None:
+    """The council's inbox: every filed nomination with no decision yet, or returned; one it
+    decided for good leaves the list, a returned one stays with the reason."""
+    filed = [n for n in report(campaign)["nominations"] if n["eligible"]]
+
+    def listed() -> list[dict[str, Any]]:
+        result = cli("pending", "--actor", COUNCIL[0], "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    names = report(campaign)["units"]
+    items = listed()
+    assert [i["what"] for i in items] == [
+        f"xét đề nghị “{n['title']}” cho {names[n['unit']]}" for n in filed
+    ]
+    assert items[0]["command"] == (
+        f"thidua council decide --campaign {campaign} --actor {COUNCIL[0]} "
+        f'--unit {filed[0]["unit"]} --title "{filed[0]["title"]}" '
+        "awarded|not-awarded|returned …"
+    )
+    a, b = filed[:2]
+    assert (
+        decide(campaign, a["unit"], a["title"], "not-awarded", "--reason", "Chưa đủ").exit_code == 0
+    )
+    assert (
+        decide(campaign, b["unit"], b["title"], "returned", "--reason", "Thiếu hồ sơ").exit_code
+        == 0
+    )
+    whats = [i["what"] for i in listed()]
+    assert len(whats) == len(filed) - 1
+    assert f"xét lại đề nghị “{b['title']}” cho {names[b['unit']]} (trả lại: Thiếu hồ sơ)" in whats

@@ -334,6 +334,33 @@ def test_org_show_prints_the_tree_and_what_stops_a_cycle(
     assert "Còn cản việc bắt đầu chu kỳ năm 2019:" in text
 
 
+def test_org_show_at_80_columns_wraps_each_person_and_cuts_nothing(
+    runner: CliRunner, empty_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clerk's 80-column terminal: a long line (a long unit name, the missing secret) wraps
+    under its branch instead of being cut off at the edge."""
+    import io
+
+    from rich.console import Console
+
+    import thidua.cli.org
+
+    imported(runner, write_yaml(tmp_path / "org.yaml", sample_org()))
+    screen = Console(width=80, file=io.StringIO(), highlight=False, soft_wrap=True)
+    monkeypatch.setattr(thidua.cli.org, "out", screen)
+    assert invoke(runner, "org", "show", "--year", "2019").exit_code == 0
+    lines = screen.file.getvalue().splitlines()
+    assert lines and max(screen.measure(line).maximum for line in lines) <= 80
+    # Each person's line, joined again without the tree's guides, is whole.
+    text = " ".join(line.lstrip("│├└─ ").rstrip() for line in lines)
+    view = json.loads(invoke(runner, "org", "show", "--year", "2019", "--json").stdout)
+    people = [p for c in view["clusters"] for u in c["units"] for p in u["people"]]
+    assert people and all(not p["has_secret"] for p in people)
+    for p in people:
+        assert f"{p['username']} — {p['full_name']}" in text
+    assert text.count("· chưa có mã bí mật") == len(people) + len(view["others"])
+
+
 def test_a_retired_unit_cannot_be_a_member_after_it_retired(
     runner: CliRunner, empty_db: str, tmp_path: Path
 ) -> None:

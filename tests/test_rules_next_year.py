@@ -140,7 +140,9 @@ def test_a_heavier_self_weight_swaps_two_ranks_and_changes_one_title(
     assert text.exit_code == 0, text.output
     assert max(len(line) for line in text.stdout.splitlines()) <= 80
     assert "10/10 đơn vị thay đổi" in text.stdout
-    assert "87.88 → 93.08" in text.stdout and "4 → 3" in text.stdout and "3 → 4" in text.stdout
+    # The clerk's numbers: a decimal comma, as in every document (JSON keeps "87.88").
+    assert "87,88 → 93,08" in text.stdout and "4 → 3" in text.stdout and "3 → 4" in text.stdout
+    assert "87.88" not in text.stdout
     assert "Đơn vị tiên tiến →" in flat(text.stdout)
 
     book_path = tmp_path / "chay-thu.xlsx"

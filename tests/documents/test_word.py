@@ -209,3 +209,42 @@ def _pgm(data: bytes) -> tuple[int, int, bytes]:
     pixels = data[pos + 1 :]
     assert len(pixels) == width * height
     return width, height, pixels
+
+
+def test_the_minutes_in_word_say_what_each_flagged_unit_explained(
+    finished: int, tmp_path: Path
+) -> None:
+    """The filed minutes (Word) state, like the Markdown ones, whether each unit asked to explain
+    its self/peer gap did so, and say so when no unit had to."""
+    out = tmp_path / "bb.docx"
+    ok("report", "--campaign", finished, "--document", "bien-ban-lan-2", "--docx", "--out", out)
+    word = [t.strip() for t in _texts(docx.Document(str(out))) if t.strip()]
+    markdown = ok("report", "--campaign", finished, "--document", "bien-ban-lan-2.md").stdout
+    flagged = [line.strip() for line in markdown.splitlines() if "chênh lệch +" in line]
+    flagged += [line.strip() for line in markdown.splitlines() if "chênh lệch -" in line]
+    assert flagged, "the finished campaign has a unit asked to explain its gap"
+    for line in flagged:
+        assert line.endswith(("Đơn vị chưa giải trình.",)) or "Giải trình: " in line
+        assert line in word
+
+
+def test_the_issuing_body_is_underlined_by_a_short_rule(finished: int, tmp_path: Path) -> None:
+    """Nghị định 30/2020/NĐ-CP, Phụ lục I: under the issuing body's name (bold) a solid line of a
+    third to a half of the name's length, centred, before "Số: …"; under the motto likewise."""
+    for name, doc in _all(tmp_path, finished).items():
+        left = doc.tables[0].cell(0, 0)
+        width = left.width
+        paragraphs = left.paragraphs
+        bold = [i for i, p in enumerate(paragraphs) if p.runs and all(r.bold for r in p.runs)]
+        assert bold, name
+        rule = paragraphs[bold[-1] + 1]
+        assert rule.text == "", name
+        border = rule._p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}/{qn('w:bottom')}")
+        assert border is not None and border.get(qn("w:val")) == "single", name
+        indent = rule.paragraph_format
+        line = width - indent.left_indent - indent.right_indent
+        assert abs(indent.left_indent - indent.right_indent) < Mm(0.5), name  # centred
+        assert Mm(15) <= line <= width / 2, name
+        after = [p.text for p in paragraphs[bold[-1] + 2 :] if p.text]
+        assert after == ([] if name.startswith("bao-cao") else [after[0]]), name
+        assert name.startswith("bao-cao") or after[0].startswith("Số: "), name

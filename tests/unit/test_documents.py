@@ -32,7 +32,14 @@ from documents.context import (
 )
 from documents.render import TEMPLATES, render_achievement_report, render_memo, render_minutes
 from rules.config import VoteRules
-from rules.results import Election, NominationCandidate, RankedUnit, TitleVote, VoteResult
+from rules.results import (
+    Election,
+    FlagVote,
+    NominationCandidate,
+    RankedUnit,
+    TitleVote,
+    VoteResult,
+)
 from rules.stages import Stage
 from thidua import templating
 from thidua.templating import all_templates, environment, render
@@ -600,6 +607,37 @@ def test_minutes_without_quorum_or_winner(fmt: Any) -> None:
     assert "Kết quả: không có đơn vị trúng cử (không đơn vị nào đạt đủ số phiếu)." in out
 
 
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_minutes_say_when_a_share_asks_every_other_unit(fmt: Any) -> None:
+    """A unit never votes for itself, so a share of all members above the others' votes asks
+    every other unit: the minutes say why the votes needed are fewer than the share."""
+    v = vote()
+    acclaim = v.acclaim.model_copy(update={"counts": (("to-chuc-can-bo", 9),), "required_votes": 9})
+    flag = FlagVote(unit="to-chuc-can-bo", title="Cờ thi đua", votes=9, required=9, nominated=True)
+    rules = RULES.model_copy(
+        update={"acclaim_threshold": Fraction(1), "flag_threshold": Fraction(1)}
+    )
+    ctx = minutes_context(vote=v.model_copy(update={"acclaim": acclaim, "flag": flag}), rules=rules)
+    out = render_minutes(ctx, fmt)
+    others = "tất cả các đơn vị còn lại, vì không đơn vị nào bỏ phiếu cho chính mình"
+    assert f"tối thiểu 1/1 (100%) tổng số đơn vị thành viên, tức 9 phiếu ({others})" in out
+    assert f"tức 9 phiếu ({others}); Phòng Tổ chức cán bộ đạt 9 phiếu" in out
+    assert out.count(others) == 2  # the leader's and deputy's shares are not capped
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_minutes_speak_of_acclaim_not_election_for_the_leading_unit(fmt: Any) -> None:
+    """Suy tôn is not an election: the unit is acclaimed (được suy tôn), not elected (trúng cử)."""
+    out = render_minutes(minutes_context(), fmt)
+    needs = "Đơn vị được suy tôn phải đạt tối thiểu 1/2 (50%) tổng số đơn vị thành viên, tức 5"
+    assert needs in out
+    assert out.count("Đơn vị trúng cử phải đạt") == 2  # the leader and the deputy
+    v = vote()
+    none = v.acclaim.model_copy(update={"winner": None, "note": "không đơn vị nào đạt đủ số phiếu"})
+    out = render_minutes(minutes_context(vote=v.model_copy(update={"acclaim": none})), fmt)
+    assert "Kết quả: không có đơn vị được suy tôn (không đơn vị nào đạt đủ số phiếu)." in out
+
+
 def test_minutes_written_vote_and_present_non_voter() -> None:
     members = [ref(c) for c in UNITS]
     ctx = minutes_context(
@@ -640,6 +678,18 @@ def test_memo(fmt: Any) -> None:
         "Phòng Tài chính",
     ]
     assert [u for u in UNITS.values() if u in section_2] == ["Phòng Hậu cần"]
+
+
+@pytest.mark.parametrize("fmt", ["md", "html"])
+def test_memo_with_every_nomination_eligible_says_none_was_not(fmt: Any) -> None:
+    ctx = memo_context()
+    eligible = [n for n in ctx.nominations if n.eligible]
+    out = render_memo(ctx.model_copy(update={"nominations": eligible}), fmt)
+    assert (
+        f"với {len(eligible)} danh hiệu, hình thức khen thưởng; "
+        "không có trường hợp nào không đủ điều kiện." in out
+    )
+    assert "; 0 trường hợp" not in out
 
 
 @pytest.mark.parametrize("fmt", ["md", "html"])

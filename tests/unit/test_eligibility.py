@@ -37,7 +37,8 @@ def cand(
 
 
 def run(r: CycleRules | None = None, **kw):
-    r = r or default_rules(lot_seed="s")
+    # The tests of earlier years leave this year's title out: the flag's own check is apart.
+    r = r or default_rules(lot_seed="s").model_copy(update={"flag_requires": None})
     args = {"year": 2019, "ranking": make_ranking(r), "acclaimed": None, "history": {}}
     args.update(kw)
     return nominate(r, **args)
@@ -95,7 +96,10 @@ def test_history_without_the_required_title_is_not_eligible():
 
 def test_multi_year_prerequisite_names_every_missing_year():
     r = default_rules(lot_seed="s").model_copy(
-        update={"prerequisites": (Prerequisite(title=FLAG, requires=QT, years=3),)}
+        update={
+            "prerequisites": (Prerequisite(title=FLAG, requires=QT, years=3),),
+            "flag_requires": None,
+        }
     )
     history = {"TCCB": {2016: [], 2017: [QT], 2018: ["Đơn vị tiên tiến"]}}
     got = run(r, acclaimed="TCCB", approved_titles={}, history=history)
@@ -170,3 +174,31 @@ def test_title_outside_the_rules_comes_last_and_unknown_unit_is_refused():
     with pytest.raises(RuleViolation) as e:
         run(approved_titles={"PC45": TT})
     assert e.value.field == "approved_titles.PC45"
+
+
+def test_the_flag_goes_only_to_a_unit_holding_the_top_title_this_year():
+    """Thông tư 04/2024/TT-BCA: the flag is for a unit that is Đơn vị Quyết thắng that year and
+    leads its cluster. Acclaimed as the top unit but approved only as tiên tiến (a weak year,
+    a refused vote, the directorate's amendment): not put forward for the flag, and why."""
+    r = default_rules(lot_seed="s")
+    assert r.flag_requires == QT
+    history = {"TCCB": {2018: {QT}}}
+    refused = cand(
+        "TCCB",
+        FLAG,
+        "Chưa đủ điều kiện: đơn vị được đề nghị “Cờ luân lưu” phải đạt danh hiệu "
+        "“Đơn vị Quyết thắng” năm 2019",
+        eligible=False,
+    )
+    assert run(r, acclaimed="TCCB", approved_titles={"TCCB": TT}, history=history) == [
+        refused,
+        cand("TCCB", TT),
+    ]
+    assert run(r, acclaimed="TCCB", approved_titles={}, history=history) == [refused]
+    assert run(r, acclaimed="TCCB", approved_titles={"TCCB": QT}, history=history) == [
+        cand("TCCB", FLAG),
+        cand("TCCB", QT),
+    ]
+    # Rules stored before this check (no flag_requires) keep their meaning.
+    old = r.model_copy(update={"flag_requires": None})
+    assert run(old, acclaimed="TCCB", approved_titles={}, history=history) == [cand("TCCB", FLAG)]

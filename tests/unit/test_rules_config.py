@@ -163,3 +163,13 @@ def test_criterion_limits():
     refused({"code": "Ấ", "name": "x", "max_points": 1}, Criterion)  # codes are ASCII
     refused({"code": "A", "name": "x", "max_points": "1.005"}, Criterion)
     refused({"code": "G", "name": "Nhóm", "criteria": []}, CriterionGroup)
+
+
+def test_the_flags_required_title_is_one_of_the_titles():
+    named = TITLES[0].title
+    assert CycleRules.model_validate(rules_dict(flag_requires=named)).flag_requires == named
+    assert CycleRules.model_validate(rules_dict()).flag_requires is None
+    assert "flag_requires" in refused(rules_dict(flag_requires="Quyết thắng năm"))
+    assert "“Quyết thắng năm” không có trong danh sách danh hiệu" in refused(
+        rules_dict(flag_requires="Quyết thắng năm")
+    )

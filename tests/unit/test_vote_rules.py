@@ -197,3 +197,56 @@ def test_the_rules_may_allow_a_vote_on_ones_own_title():
 
 def test_scores_are_decimals():
     assert equal_scores()[1].consolidated == equal_scores()[2].consolidated == D("93.00")
+
+
+# --- a small cluster ---------------------------------------------------------------------------
+
+FOUR = {"TCCB": 96, "TC": 93, "TM": 91, "HC": 88}  # all four proposed for Quyết thắng
+
+
+def _every_other_unit_says_yes(units: list[str]) -> list[BallotContent]:
+    """Each unit votes the top unit for acclaim (the top unit votes the second) and approves
+    every title but its own, as the ballot's checks require."""
+    ballots = []
+    for voter in units:
+        ballot = BallotContent(
+            acclaim=units[0] if voter != units[0] else units[1],
+            titles={u: True for u in units if u != voter},
+        )
+        ballots.append(
+            validate_ballot(
+                ballot, voter=voter, members=units, proposed_titles={u: QT for u in units}
+            )
+        )
+    return ballots
+
+
+def test_in_a_cluster_of_four_every_other_units_vote_is_enough():
+    """4/5 of four units is 3.2, so 4 votes; a unit never votes for itself, so no unit can have
+    more than 3. The threshold never asks more than every other unit: unanimity of the others
+    passes a title and nominates for the flag, one vote against still refuses them."""
+    units = list(FOUR)
+    ranking = make_ranking(FOUR)
+    result = tally(make_rules(), _every_other_unit_says_yes(units), ranking)
+    assert [(t.unit, t.yes, t.required, t.approved) for t in result.titles] == [
+        (u, 3, 3, True) for u in units
+    ]
+    assert result.acclaim.winner == "TCCB"
+    assert result.flag == FlagVote(
+        unit="TCCB", title="Cờ luân lưu", votes=3, required=3, nominated=True
+    )
+    one_against = _every_other_unit_says_yes(units)
+    says_no = {**one_against[1].titles, "TCCB": False}  # Phòng Tài chính votes against
+    one_against[1] = one_against[1].model_copy(update={"titles": says_no})
+    refused = tally(make_rules(), one_against, ranking)
+    assert [(t.unit, t.yes, t.approved) for t in refused.titles] == [
+        ("TCCB", 2, False),
+        *((u, 3, True) for u in units[1:]),
+    ]
+
+
+def test_when_the_rules_let_a_unit_vote_on_its_own_title_all_members_count():
+    r = make_rules(self_title_vote=True)
+    ballots = make_ballots(4, titles={u: "yyyn" for u in FOUR})
+    result = tally(r, ballots, make_ranking(FOUR, r))
+    assert {(t.yes, t.required, t.approved) for t in result.titles} == {(3, 4, False)}

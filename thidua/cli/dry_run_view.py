@@ -9,6 +9,7 @@ from rich.console import Console
 
 from thidua.cli.io import table
 from thidua.services.dry_run import DryRun, UnitChange, UnitOutcome
+from thidua.templating import diem
 
 ELECTION_LABELS = {
     "acclaim": "Suy tôn đơn vị dẫn đầu",
@@ -24,7 +25,7 @@ def _show(outcome: UnitOutcome, field: str) -> str:
     if field == "nominations":
         return "; ".join(n.label() for n in value) or "—"
     if isinstance(value, Decimal):
-        return f"{value:.2f}"
+        return diem(value)  # 87,88: the decimal comma of every document the clerk reads
     return "—" if value is None else str(value)
 
 

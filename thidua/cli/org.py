@@ -186,7 +186,7 @@ def show_cmd(
         branch = tree.add("Không thuộc đơn vị")
         for p in view["others"]:
             branch.add(_person_line(p))
-    out.print(tree, markup=False)
+    out.print(tree, markup=False, soft_wrap=False)  # wrapped under its branch, never cut off
     if view["blockers"]:
         out.print(f"Còn cản việc bắt đầu chu kỳ năm {view['year']}:", markup=False)
         for b in view["blockers"]:

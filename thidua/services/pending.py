@@ -9,7 +9,9 @@ from sqlmodel import Session, col, select
 
 from models import (
     Actor,
+    CouncilOutcome,
     Nomination,
+    NominationStatus,
     Role,
     StageRun,
     Unit,
@@ -158,6 +160,8 @@ def pending(session: Session, actor: Actor) -> list[PendingItem]:
             )
     if actor.role == Role.DIRECTORATE:
         items += _unrecorded(session, actor)
+    if actor.role == Role.COUNCIL:
+        items += _before_council(session, actor)
     return sorted(items, key=lambda p: (p.due_at is None, p.due_at, p.campaign_id))
 
 
@@ -182,6 +186,44 @@ def _unrecorded(session: Session, actor: Actor) -> list[PendingItem]:
                 "xác nhận hoặc bỏ",
                 command=f"thidua nomination confirm|drop --campaign {view.id} --unit {u.code} "
                 f'--title "{n.title}" --reason <lý do> --actor {actor.username}',
+                flow_run_id=view.campaign.flow_run_id,
+            )
+        )
+    return items
+
+
+def _before_council(session: Session, actor: Actor) -> list[PendingItem]:
+    """Filed nominations the council has not decided, or returned: it decides each of them.
+    One still waiting for the directorate's record check is not the council's yet."""
+    from thidua.services.council import latest_decisions
+
+    rows = session.exec(
+        select(Nomination, Unit)
+        .join(Unit, col(Unit.id) == col(Nomination.unit_id))
+        .where(Nomination.status != NominationStatus.INELIGIBLE)
+        .order_by(col(Nomination.campaign_id), col(Nomination.id))
+    ).all()
+    decided = latest_decisions(session, [n.id for n, _ in rows if n.id is not None])
+    items = []
+    for n, u in rows:
+        if n.record_check == "pending":
+            continue
+        d = decided.get(n.id or 0)
+        if d is not None and d.outcome != CouncilOutcome.RETURNED:
+            continue
+        view = load_campaign(session, n.campaign_id)
+        what = f"xét đề nghị “{n.title}” cho {u.name}"
+        if d is not None:
+            what = f"xét lại đề nghị “{n.title}” cho {u.name} (trả lại: {d.reason})"
+        items.append(
+            PendingItem(
+                campaign_id=view.id,
+                campaign=view.run_name,
+                stage_label=Stage.NOMINATION.label,
+                due_at=None,
+                what=what,
+                command=f"thidua council decide --campaign {view.id} --actor {actor.username} "
+                f'--unit {u.code} --title "{n.title}" awarded|not-awarded|returned …',
                 flow_run_id=view.campaign.flow_run_id,
             )
         )

@@ -45,7 +45,15 @@ def record(drive_id: int) -> bool:
 
 
 def _drive_run_name() -> str:
-    return f"Sơ kết đợt thi đua #{flow_run.parameters.get('drive_id')}"
+    # The name the run was created with at launch (thidua.drive_runs.run_name), also when it
+    # is started by hand from the UI.
+    from models import Drive
+    from thidua.drive_runs import run_name
+
+    drive_id = flow_run.parameters.get("drive_id")
+    with session_scope() as session:
+        drive = session.get(Drive, drive_id) if isinstance(drive_id, int) else None
+        return run_name(drive) if drive is not None else f"Sơ kết đợt thi đua #{drive_id}"
 
 
 @flow(name="thidua-drive", flow_run_name=_drive_run_name, log_prints=True)

@@ -4,15 +4,13 @@ when people act. Imports Prefect: the CLI imports this only inside its commands.
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
-from prefect import get_client
 from prefect.deployments import run_deployment
-from prefect.exceptions import ObjectNotFound
-from prefect.flow_runs import resume_flow_run
 from sqlmodel import Session, col, select
 
 from models import Drive, DriveStatus
 from thidua.db import session_scope
 from thidua.localtime import zone
+from thidua.orchestration import nudge
 from thidua.services.drive_review import clusters_of
 from thidua.settings import get_settings
 
@@ -65,20 +63,10 @@ def schedule_review(drive_id: int) -> UUID:
 
 
 def wake(flow_run_id: UUID) -> bool:
-    """Resume the drive's run if it is suspended, so it looks at the database again. True if
-    it was resumed; a run not waiting will look when it next plans."""
-    with get_client(sync_client=True) as client:
-        try:
-            run = client.read_flow_run(flow_run_id)
-        except ObjectNotFound:
-            return False
-    if run.state is None or not run.state.is_paused():
-        return False
-    try:
-        resume_flow_run(flow_run_id)
-    except RuntimeError:
-        return False  # resumed by someone else in between
-    return True
+    """Resume the drive's run so it looks at the database again, giving a run still busy a
+    moment to suspend (orchestration.nudge: the drive's waits take no input, so the wake-up's
+    own is ignored). True if it was resumed."""
+    return nudge(flow_run_id)
 
 
 def unscheduled() -> list[int]:

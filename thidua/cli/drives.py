@@ -9,7 +9,7 @@ import typer
 
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, note, out, print_json, table
-from thidua.cli.options import bounded_id, bounded_name, bounded_reason
+from thidua.cli.options import bounded_id, bounded_name, bounded_reason, bounded_year
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.limits import TITLE, check_text
@@ -246,9 +246,14 @@ def show(
     if json_out:
         print_json(view)
         return
+
+    def vn(iso_date: str) -> str:
+        return f"{date.fromisoformat(iso_date):%d/%m/%Y}"
+
     out.print(
-        f"Đợt thi đua #{view['id']}: {view['name']} ({view['starts_on']} – {view['ends_on']}, "
-        f"hạn sơ kết {view['review_deadline']}) · {STATUS_LABELS[view['status']]}",
+        f"Đợt thi đua #{view['id']}: {view['name']} ({vn(view['starts_on'])} – "
+        f"{vn(view['ends_on'])}, hạn sơ kết {vn(view['review_deadline'])}) · "
+        f"{STATUS_LABELS[view['status']]}",
         markup=False,
         highlight=False,
     )
@@ -272,3 +277,47 @@ def show(
             commended,
         )
     out.print(units)
+
+
+@drive_app.command("list", rich_help_panel=panels.EVERYONE)
+def list_drives(
+    year: Annotated[
+        int | None,
+        typer.Option("--year", help="Chỉ các đợt của năm này.", callback=bounded_year("year")),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="In dạng JSON.")] = False,
+) -> None:
+    """Các đợt thi đua: số, tên, thời gian, tình trạng."""
+    from sqlmodel import col, select
+
+    from models import Drive
+    from thidua.services.drive_view import STATUS_LABELS
+
+    with session_scope() as session:
+        query = select(Drive).order_by(col(Drive.starts_on), col(Drive.id))
+        if year is not None:
+            query = query.where(Drive.year == year)
+        rows = [
+            {
+                "id": d.id,
+                "name": d.name,
+                "year": d.year,
+                "starts_on": d.starts_on.isoformat(),
+                "ends_on": d.ends_on.isoformat(),
+                "status": d.status.value,
+            }
+            for d in session.exec(query).all()
+        ]
+    if json_out:
+        print_json(rows)
+        return
+    listing = table("Đợt thi đua", "Số", "Tên", "Từ ngày", "Đến ngày", "Tình trạng")
+    for r in rows:
+        listing.add_row(
+            str(r["id"]),
+            r["name"],
+            f"{date.fromisoformat(r['starts_on']):%d/%m/%Y}",
+            f"{date.fromisoformat(r['ends_on']):%d/%m/%Y}",
+            STATUS_LABELS[r["status"]],
+        )
+    out.print(listing)

@@ -12,15 +12,24 @@ import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
 
-from models import AuditEvent, Drive, DriveStatus, Membership
+from models import AuditEvent, Document, Drive, DriveStatus, Membership
 from thidua.db import session_scope
 from thidua.services.context import get_actor
 from thidua.services.drive_review import confirm, plan, record_results
 from thidua.services.drives import local_today, report
 
-from .test_cli import invoke, refused, runner, sample_db, templates  # noqa: F401 - fixtures
+from .test_cli import (  # noqa: F401 - fixtures
+    campaign,
+    invoke,
+    refused,
+    runner,
+    sample_db,
+    templates,
+)
 
 UNITS = ("BANTD", "CTT8", "PCTD", "PHC", "PTC", "PTCCB", "PTM", "PXDPT", "TTHL", "TTR")
+# What tells the sample's four drives apart in a document, in date order.
+MARKS = ("Kỷ Hợi 2019", "lễ hội Xuân 2019", "74 năm Ngày truyền thống CAND", "Tết Dương lịch 2020")
 DIRECTORATE, LEADER, OTHER_COMMANDER = "bgd.phogiamdoc", "chihuy.ptm", "chihuy.phc"
 
 
@@ -62,13 +71,19 @@ def _report(runner: CliRunner, drive: int, unit: str, pa: float, tt: float) -> N
 
 
 def _actions(drive: int) -> list[str]:
+    """The drive events logged since this drive's launch (the sample's drives come before)."""
     with session_scope() as s:
         events = s.exec(
             select(AuditEvent)
             .where(col(AuditEvent.action).startswith("drive."))
             .order_by(col(AuditEvent.id))
         ).all()
-        return [e.action for e in events]
+        [start] = [
+            i
+            for i, e in enumerate(events)
+            if e.action == "drive.launch" and e.entity_id == str(drive)
+        ]
+        return [e.action for e in events[start:]]
 
 
 def test_a_drive_from_launch_to_its_commendation_list(runner: CliRunner, today: date) -> None:
@@ -219,3 +234,59 @@ def test_drive_help_panels(runner: CliRunner, tmp_path: Path) -> None:
     assert result.exit_code == 0
     for panel in ("Cụm trưởng và Ban Giám đốc", "Cán bộ đơn vị", "Cụm trưởng", "Ban Giám đốc"):
         assert panel in result.stdout
+
+
+def test_the_sample_has_the_four_recorded_2019_drives_of_cluster_4(
+    runner: CliRunner, database_url: str
+) -> None:
+    assert invoke(runner, "init", "--sample").exit_code == 0
+    again = invoke(runner, "init", "--sample")
+    assert "không thêm gì" in again.stdout  # idempotent, drives included
+    listed = json.loads(invoke(runner, "drive", "list", "--year", 2019, "--json").stdout)
+    assert [(d["starts_on"], d["ends_on"], d["status"]) for d in listed] == [
+        ("2019-01-02", "2019-02-28", "closed"),
+        ("2019-03-01", "2019-05-31", "closed"),
+        ("2019-06-01", "2019-08-19", "closed"),
+        ("2019-09-01", "2019-12-20", "closed"),
+    ]
+    assert all("2019" in d["name"] for d in listed)
+    for d in listed:
+        view = json.loads(invoke(runner, "drive", "show", "--drive", d["id"], "--json").stdout)
+        assert sorted(u["unit"] for u in view["units"]) == sorted(UNITS)
+        assert all(u["points"] == u["total"] for u in view["units"])
+        [first] = [u for u in view["units"] if u["rank"] == 1]
+        assert [u["unit"] for u in view["units"] if u["commended"]] == [first["unit"]]
+
+
+def test_the_year_end_minutes_and_memo_list_the_years_drives(
+    runner: CliRunner, campaign: int
+) -> None:
+    """The sample's 2019 campaign, driven to its end with the four 2019 drives recorded: the
+    minutes and the memo list each drive with its units' results and commendations."""
+    from thidua.sample import load_sample
+
+    from .test_cli import advance
+
+    with session_scope() as s:
+        load_sample(s, drives=True)
+        drives = s.exec(
+            select(Drive).where(Drive.year == 2019).order_by(col(Drive.starts_on))
+        ).all()
+        names = [d.name for d in drives]
+    assert all(m in n for m, n in zip(MARKS, names, strict=True))
+    advance(campaign, None)
+    with session_scope() as s:
+        docs = {
+            d.key: d.content
+            for d in s.exec(select(Document).where(Document.campaign_id == campaign)).all()
+        }
+    minutes = next(v for k, v in docs.items() if k.startswith("bien-ban") and k.endswith(".md"))
+    memo = docs["to-trinh.md"]
+    for text in (minutes, memo, docs["to-trinh.html"]):
+        assert "Kết quả các đợt thi đua trong năm" in text
+        positions = [text.index(n) for n in MARKS]
+        assert positions == sorted(positions)  # in date order
+    assert (
+        "| 1 | Phòng Công tác Đảng - Công tác chính trị | 94,00 / 100,00 | Được tặng |" in minutes
+    )
+    assert "(01/06/2019 – 19/08/2019)" in minutes

@@ -1,10 +1,12 @@
 """What a drive shows: its scope, targets, reports, confirmations and recorded results (for
 `thidua drive show` and the year-end documents)."""
 
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
 
+from documents.context import DriveLine, DriveResultLine, UnitRef
 from models import (
     Actor,
     Cluster,
@@ -86,9 +88,9 @@ def drive_view(session: Session, drive_id: int) -> dict[str, Any]:
     }
 
 
-def drives_of_year(session: Session, *, year: int, cluster_id: int) -> list[dict[str, Any]]:
-    """The year's drives the cluster took part in, with each of its units' recorded result
-    (empty results while a drive is not yet recorded), in date order."""
+def drives_of_year(session: Session, *, year: int, cluster_id: int) -> tuple[DriveLine, ...]:
+    """The year's drives the cluster took part in, each with its units' recorded results (none
+    while a drive is not yet recorded), in date order: what the year-end minutes list."""
     drives = session.exec(
         select(Drive)
         .join(DriveUnit, col(DriveUnit.drive_id) == col(Drive.id))
@@ -96,7 +98,7 @@ def drives_of_year(session: Session, *, year: int, cluster_id: int) -> list[dict
         .distinct()
         .order_by(col(Drive.starts_on), col(Drive.id))
     ).all()
-    listed = []
+    lines = []
     for drive in drives:
         rows = session.exec(
             select(DriveResult, Unit)
@@ -104,27 +106,25 @@ def drives_of_year(session: Session, *, year: int, cluster_id: int) -> list[dict
             .where(DriveResult.drive_id == drive.id, DriveResult.cluster_id == cluster_id)
             .order_by(col(DriveResult.rank), col(Unit.code))
         ).all()
-        listed.append(
-            {
-                "name": drive.name,
-                "theme": drive.theme,
-                "starts_on": drive.starts_on,
-                "ends_on": drive.ends_on,
-                "recorded": drive.recorded_at is not None,
-                "results": [
-                    {
-                        "unit": u.code,
-                        "name": u.name,
-                        "points": r.points,
-                        "maximum": r.maximum,
-                        "rank": r.rank,
-                        "commended": r.commended,
-                    }
+        lines.append(
+            DriveLine(
+                name=drive.name,
+                starts_on=drive.starts_on,
+                ends_on=drive.ends_on,
+                recorded=drive.recorded_at is not None,
+                results=tuple(
+                    DriveResultLine(
+                        unit=UnitRef(code=u.code, name=u.name),
+                        points=Decimal(str(r.points)),
+                        maximum=Decimal(str(r.maximum)),
+                        rank=r.rank,
+                        commended=r.commended,
+                    )
                     for r, u in rows
-                ],
-            }
+                ),
+            )
         )
-    return listed
+    return tuple(lines)
 
 
 def cluster_by_code(session: Session, code: str) -> Cluster | None:

@@ -125,8 +125,13 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
     from thidua.drive_runs import schedule_review, unscheduled
 
     for drive_id in unscheduled():
-        # Launched while Prefect was unreachable: its review run is created now.
-        schedule_review(drive_id)
+        # Launched while Prefect was unreachable: its review run is created now. One that
+        # cannot be (no drive deployment yet) must not keep the campaigns below from waking.
+        try:
+            schedule_review(drive_id)
+        except Exception as exc:
+            log(f"Chưa lên lịch được sơ kết đợt thi đua #{drive_id}: {type(exc).__name__}")
+            continue
         log(f"Lên lịch sơ kết đợt thi đua #{drive_id}")
     woken = 0
     for state in ready:

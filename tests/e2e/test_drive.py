@@ -6,7 +6,7 @@ made it possible."""
 
 import json
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -117,3 +117,39 @@ def test_a_drive_from_launch_to_its_recorded_results(stack: Stack) -> None:
     assert record[0].actor_id is None  # recorded by the review run itself
     final = orchestration.read_run(run_id)
     assert final is not None and f"{orchestration.STAGE_TAG}đã-kết-thúc" in final.tags
+
+
+def test_a_drive_launched_while_prefect_was_away_gets_its_run_from_the_sweep(
+    stack: Stack,
+) -> None:
+    from thidua.services.drives import launch
+
+    today = local_today()
+    stack.add_year(today.year)
+    wait_for_deployments([get_settings().drive_deployment])
+    name = "Đợt thi đua phát động khi Prefect chưa chạy"
+    with session_scope() as s:  # what `thidua drive launch` records before it calls Prefect
+        drive = launch(
+            s,
+            actor=get_actor(s, "bgd.phogiamdoc"),
+            name=name,
+            theme="",
+            starts_on=today,
+            ends_on=date(today.year, 12, 31),  # in the future: its run waits, scheduled
+            targets=[{"code": "A", "name": "Chỉ tiêu A", "maximum": 10}],
+            units=["PTC"],
+        )
+        drive_id = drive.id
+    orchestration.sweep_once()
+    with session_scope() as s:
+        made = s.get(Drive, drive_id)
+        assert made is not None and made.flow_run_id is not None
+        run_id, starts = made.flow_run_id, review_starts(made)
+    run = orchestration.read_run(run_id)
+    assert run is not None and run.name == f"Sơ kết · {name} · {today.year}"
+    assert run.state is not None and run.state.is_scheduled()  # due at the drive's end
+    assert run.expected_start_time == starts
+    orchestration.sweep_once()  # the run exists: nothing more is created
+    with session_scope() as s:
+        again = s.get(Drive, drive_id)
+        assert again is not None and again.flow_run_id == run_id

@@ -1,16 +1,19 @@
 """A drive's review run on Prefect: scheduled for the drive's end when it is launched, woken
 when people act. Imports Prefect: the CLI imports this only inside its commands."""
 
+import time as clock
 from datetime import UTC, datetime, time, timedelta
 from uuid import UUID
 
+from prefect import get_client
 from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
+from prefect.flow_runs import resume_flow_run
 from sqlmodel import Session, col, select
 
 from models import Drive, DriveStatus
 from thidua.db import session_scope
 from thidua.localtime import zone
-from thidua.orchestration import nudge
 from thidua.services.drive_review import clusters_of
 from thidua.settings import get_settings
 
@@ -62,11 +65,30 @@ def schedule_review(drive_id: int) -> UUID:
     return run.id
 
 
-def wake(flow_run_id: UUID) -> bool:
-    """Resume the drive's run so it looks at the database again, giving a run still busy a
-    moment to suspend (orchestration.nudge: the drive's waits take no input, so the wake-up's
-    own is ignored). True if it was resumed."""
-    return nudge(flow_run_id)
+def wake(flow_run_id: UUID, *, wait_seconds: float | None = None) -> bool:
+    """Resume the drive's run so it looks at the database again. A run still busy (not yet
+    suspended) is given a moment, as a campaign's is (orchestration.nudge; the deadline sweep
+    imports this module, so it cannot be imported here). True if it was resumed."""
+    deadline = clock.monotonic() + (
+        get_settings().nudge_wait_seconds if wait_seconds is None else wait_seconds
+    )
+    while True:
+        with get_client(sync_client=True) as client:
+            try:
+                run = client.read_flow_run(flow_run_id)
+            except ObjectNotFound:
+                return False
+        if run.state is None or run.state.is_final():
+            return False
+        if run.state.is_paused():
+            try:
+                resume_flow_run(flow_run_id)  # the drive's waits take no input
+            except RuntimeError:
+                return False  # resumed by someone else in between: as good
+            return True
+        if clock.monotonic() >= deadline:
+            return False
+        clock.sleep(0.5)
 
 
 def unscheduled() -> list[int]:

@@ -25,13 +25,13 @@ from models.types import utcnow
 from thidua.errors import Conflict, Forbidden, InvalidInput, NotReady, WrongStage
 from thidua.services import audit
 from thidua.services.drives import (
-    _led_clusters,
-    _who,
     deadline,
     get_drive,
+    led_clusters,
     local_today,
     scope_of,
     targets_of,
+    who,
 )
 
 
@@ -61,7 +61,7 @@ def confirm(
     drive = get_drive(session, drive_id)
     if actor.role != Role.CLUSTER_LEADER:
         raise Forbidden(
-            f"{_who(actor)} không có quyền xác nhận kết quả đợt thi đua; cần vai trò "
+            f"{who(actor)} không có quyền xác nhận kết quả đợt thi đua; cần vai trò "
             f"{ROLE_LABELS[Role.CLUSTER_LEADER]}"
         )
     scope = [(u, c) for u, c in scope_of(session, drive_id) if c.code == cluster_code]
@@ -69,9 +69,9 @@ def confirm(
         raise InvalidInput("cluster", f"cụm '{cluster_code}' không tham gia đợt thi đua này")
     cluster = scope[0][1]
     assert cluster.id is not None and actor.id is not None
-    if cluster.id not in _led_clusters(session, actor, drive.year):
+    if cluster.id not in led_clusters(session, actor, drive.year):
         raise Forbidden(
-            f"{_who(actor)} không thuộc đơn vị Cụm trưởng {cluster.name} năm {drive.year}, "
+            f"{who(actor)} không thuộc đơn vị Cụm trưởng {cluster.name} năm {drive.year}, "
             "không được xác nhận kết quả đợt thi đua của cụm"
         )
     if drive.status != DriveStatus.OPEN:
@@ -173,7 +173,7 @@ def commend(
     drive = get_drive(session, drive_id)
     if actor.role != Role.DIRECTORATE:
         raise Forbidden(
-            f"{_who(actor)} không có quyền phê duyệt danh sách giấy khen; cần vai trò "
+            f"{who(actor)} không có quyền phê duyệt danh sách giấy khen; cần vai trò "
             f"{ROLE_LABELS[Role.DIRECTORATE]}"
         )
     if drive.status == DriveStatus.OPEN:

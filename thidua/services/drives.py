@@ -64,11 +64,11 @@ def targets_of(drive: Drive) -> list[DriveTarget]:
     return [DriveTarget.model_validate(t) for t in drive.targets]
 
 
-def _who(actor: Actor) -> str:
+def who(actor: Actor) -> str:
     return f"Người dùng '{actor.username}' ({ROLE_LABELS[actor.role]})"
 
 
-def _led_clusters(session: Session, actor: Actor, year: int) -> set[int]:
+def led_clusters(session: Session, actor: Actor, year: int) -> set[int]:
     if actor.role != Role.CLUSTER_LEADER or actor.unit_id is None:
         return set()
     rows = session.exec(
@@ -153,7 +153,7 @@ def launch(
 ) -> Drive:
     if actor.role not in (Role.DIRECTORATE, Role.CLUSTER_LEADER):
         raise Forbidden(
-            f"{_who(actor)} không có quyền phát động đợt thi đua; cần vai trò Ban Giám đốc "
+            f"{who(actor)} không có quyền phát động đợt thi đua; cần vai trò Ban Giám đốc "
             "hoặc Chỉ huy đơn vị Cụm trưởng"
         )
     if not name.strip():
@@ -172,11 +172,11 @@ def launch(
     year = starts_on.year
     scope = _scope(session, year, clusters, units)
     if actor.role == Role.CLUSTER_LEADER:
-        led = _led_clusters(session, actor, year)
+        led = led_clusters(session, actor, year)
         for _, cluster in scope:
             if cluster.id not in led:
                 raise Forbidden(
-                    f"{_who(actor)} không thuộc đơn vị Cụm trưởng {cluster.name} năm {year}, "
+                    f"{who(actor)} không thuộc đơn vị Cụm trưởng {cluster.name} năm {year}, "
                     "không được phát động đợt thi đua cho cụm này"
                 )
     assert actor.id is not None
@@ -255,13 +255,13 @@ def report(
     drive = get_drive(session, drive_id)
     if actor.role != Role.UNIT_OFFICER:
         raise Forbidden(
-            f"{_who(actor)} không có quyền báo cáo kết quả đợt thi đua; cần vai trò "
+            f"{who(actor)} không có quyền báo cáo kết quả đợt thi đua; cần vai trò "
             f"{ROLE_LABELS[Role.UNIT_OFFICER]}"
         )
     _require_open(drive)
     mine = [(u, c) for u, c in scope_of(session, drive_id) if u.id == actor.unit_id]
     if not mine:
-        raise Forbidden(f"{_who(actor)} không thuộc đơn vị tham gia đợt thi đua '{drive.name}'")
+        raise Forbidden(f"{who(actor)} không thuộc đơn vị tham gia đợt thi đua '{drive.name}'")
     unit, cluster = mine[0]
     today = today or local_today()
     if today < drive.starts_on:

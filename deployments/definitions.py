@@ -4,6 +4,8 @@
   organisation's time zone (1 November 07:00, Asia/Ho_Chi_Minh), for this year and every cluster
   with members this year; also run by hand from the UI or with `prefect deployment run`.
 - `thidua-campaign/campaign`: one cluster's campaign; started by the cycle, never scheduled.
+- `thidua-drive/drive`: one emulation drive's review (sơ kết); each run is created when the drive
+  is launched, scheduled for the drive's end (`thidua drive launch`), never by a schedule here.
 - `thidua-deadline-sweep/deadline-sweep`: wakes campaigns that may move on; runs often.
 
 Entrypoints are module paths (`flows.campaign.campaign`): a worker runs the thidua installed on
@@ -22,6 +24,7 @@ from prefect.types.entrypoint import EntrypointType
 
 from deployments.names import POOL, YEARLY_CRON
 from flows.campaign import campaign
+from flows.drive import drive_review
 from flows.sweep import deadline_sweep
 from flows.yearly_cycle import yearly_cycle
 from thidua.settings import get_settings
@@ -54,6 +57,11 @@ DEFINITIONS: tuple[Definition, ...] = (
         "Một đợt bình xét của một cụm qua năm giai đoạn (do chu kỳ khởi động).",
     ),
     Definition(
+        "drive",
+        drive_review,
+        "Sơ kết một đợt thi đua: đơn vị báo cáo, Cụm trưởng xác nhận, ghi kết quả, giấy khen.",
+    ),
+    Definition(
         "deadline-sweep",
         deadline_sweep,
         "Đánh thức các đợt bình xét đã đến hạn hoặc đủ điều kiện chuyển giai đoạn.",
@@ -79,7 +87,7 @@ def deployments(
     timezone: str | None = None,
     cycle: dict[str, Any] | None = None,
 ) -> list[RunnerDeployment]:
-    """The three deployments. `yearly_cron=None` leaves the cycle unscheduled (manual runs only);
+    """The four deployments. `yearly_cron=None` leaves the cycle unscheduled (manual runs only);
     `cycle` holds the yearly cycle's parameters (see `cycle_parameters`)."""
     parameters = cycle if cycle is not None else cycle_parameters()
     schedules: dict[str, list[Schedule]] = {
@@ -94,6 +102,7 @@ def deployments(
         if yearly_cron
         else [],
         "campaign": [],
+        "drive": [],
         "deadline-sweep": [Interval(sweep_every, slug="thidua-sweep")],
     }
     # One sweep at a time, whatever the interval and however loaded the machine: a sweep due

@@ -54,6 +54,27 @@ class TieDecision(_Frozen):
     reason: str
 
 
+class DriveResultLine(_Frozen):
+    """A unit's recorded result in one emulation drive (đợt thi đua)."""
+
+    unit: UnitRef
+    points: Decimal
+    maximum: Decimal
+    rank: int
+    commended: bool  # on the commendation list (giấy khen) the directorate approved
+
+
+class DriveLine(_Frozen):
+    """One of the year's drives the cluster took part in, with its units' recorded results
+    (none while its review is not yet recorded)."""
+
+    name: str
+    starts_on: dt.date
+    ends_on: dt.date
+    recorded: bool
+    results: tuple[DriveResultLine, ...] = ()
+
+
 class MinutesContext(_Frozen):
     """Biên bản họp bình xét thi đua: the conference and the secret ballot of a cluster.
 
@@ -90,6 +111,7 @@ class MinutesContext(_Frozen):
     # Absent members whose written ballot the cluster leader entered; also in `absent` and `voted`.
     written: tuple[UnitRef, ...] = ()
     tie_decisions: tuple[TieDecision, ...] = ()
+    drives: tuple[DriveLine, ...] = ()  # the year's emulation drives and their results
 
     @model_validator(mode="after")
     def _consistent(self) -> "MinutesContext":
@@ -132,6 +154,7 @@ class MemoContext(_Frozen):
     names: dict[str, str]  # unit code → name
     directorate_decision: str  # "Phê duyệt" / "Phê duyệt có điều chỉnh: …"
     amendments: tuple[str, ...] = ()
+    drives: tuple[DriveLine, ...] = ()  # the year's emulation drives and their results
 
     @model_validator(mode="after")
     def _named(self) -> "MemoContext":

@@ -4,6 +4,15 @@ from models.audit import AuditChainHead, AuditEvent
 from models.auth import ActionCode, Delegation, Extension
 from models.council import CouncilDecision, CouncilOutcome
 from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Movement, StageRun, Wait
+from models.drive import (
+    Drive,
+    DriveConfirmation,
+    DriveReport,
+    DriveResult,
+    DriveStatus,
+    DriveTarget,
+    DriveUnit,
+)
 from models.inputs import (
     Ballot,
     Decision,
@@ -53,6 +62,13 @@ __all__ = [
     "DecisionKind",
     "Delegation",
     "Document",
+    "Drive",
+    "DriveConfirmation",
+    "DriveReport",
+    "DriveResult",
+    "DriveStatus",
+    "DriveTarget",
+    "DriveUnit",
     "Explanation",
     "Extension",
     "MemberRole",

@@ -49,8 +49,12 @@ def test_serve_and_deploy_register_the_same_deployments_that_thidua_calls() -> N
     names = {d.full_name for d in deployments()}
     assert names == {d.full_name for d in serve.deployments()} == set(full_names())
     settings = get_settings()
-    assert {settings.cycle_deployment, settings.campaign_deployment} <= names
-    assert len(DEFINITIONS) == 3
+    assert {
+        settings.cycle_deployment,
+        settings.campaign_deployment,
+        settings.drive_deployment,
+    } <= names
+    assert len(DEFINITIONS) == 4
 
 
 def test_the_yearly_cycle_runs_on_1_november_at_7_in_the_organisations_time_zone() -> None:
@@ -67,6 +71,8 @@ def test_the_yearly_cycle_runs_on_1_november_at_7_in_the_organisations_time_zone
         2026, 11, 1, 7, 0
     )
     assert by_name["campaign"].schedules == []
+    # A drive's review run is created at its launch, for its end: no schedule of its own.
+    assert by_name["drive"].schedules == []
     [sweep] = by_name["deadline-sweep"].schedules or []
     assert isinstance(sweep.schedule, IntervalSchedule)
     assert sweep.schedule.interval == timedelta(minutes=5)
@@ -124,6 +130,7 @@ def test_one_sweep_at_a_time_and_a_bounded_number_of_flow_run_processes(
         ConcurrencyOptions(collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
     )
     assert by_name["campaign"].concurrency_limit is None
+    assert by_name["drive"].concurrency_limit is None
     assert by_name["yearly-cycle"].concurrency_limit is None
 
     served: dict[str, object] = {}

@@ -68,7 +68,7 @@ def test_help_groups_the_commands_by_who_uses_them(runner: CliRunner) -> None:
     assert panels["Cán bộ đơn vị"] == ["form", "submit"]
     assert set(panels["Cụm trưởng"]) == {"return", "confirm", "extend", "chair"}
     assert panels["Ban Giám đốc"] == ["decide", "nomination"]
-    assert panels["Cụm trưởng và Ban Giám đốc"] == ["code", "rules"]
+    assert panels["Cụm trưởng và Ban Giám đốc"] == ["code", "rules", "drive"]
     assert {"init", "cycle", "actor", "db", "org"} <= set(panels["Quản trị"])
     assert {"server", "worker", "sweep", "demo"} <= set(
         panels["Vận hành (máy chủ, worker, kiểm tra)"]

@@ -122,6 +122,17 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
     for flow_run_id in went_up:
         # Its form said the chair decides: written anew, it says the directorate may now.
         nudge(flow_run_id, wait_seconds=0)
+    from thidua.drive_runs import schedule_review, unscheduled
+
+    for drive_id in unscheduled():
+        # Launched while Prefect was unreachable: its review run is created now. One that
+        # cannot be (no drive deployment yet) must not keep the campaigns below from waking.
+        try:
+            schedule_review(drive_id)
+        except Exception as exc:
+            log(f"Chưa lên lịch được sơ kết đợt thi đua #{drive_id}: {type(exc).__name__}")
+            continue
+        log(f"Lên lịch sơ kết đợt thi đua #{drive_id}")
     woken = 0
     for state in ready:
         assert state.flow_run_id is not None

@@ -67,8 +67,10 @@ class SampleSummary:
     created: bool
 
 
-def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
-    """Idempotent: loading twice leaves one copy of everything."""
+def load_sample(session: Session, *, year: int = YEAR, drives: bool = False) -> SampleSummary:
+    """Idempotent: loading twice leaves one copy of everything. `drives`: with the four 2019
+    emulation drives, launched, reported, confirmed and recorded through the services, so with
+    their audit events (`thidua init --sample`; tests that count events load without them)."""
     created = False
 
     def get_or_add(model: type, where: dict[str, object], **values: object) -> object:
@@ -125,6 +127,19 @@ def load_sample(session: Session, *, year: int = YEAR) -> SampleSummary:
             Channel,
             {"actor_id": actor.id, "kind": ChannelKind.EMAIL},
             address=f"{username}@{MAIL_DOMAIN}",
+        )
+    if drives and year == YEAR:
+        from thidua.sample_drives import load_sample_drives
+
+        session.flush()
+        created |= bool(
+            load_sample_drives(
+                session,
+                units=tuple(code for code, _ in UNITS),
+                leader=commander_username(LEADER_2019),
+                directorate=DIRECTORATE[0],
+                cluster=CLUSTER[0],
+            )
         )
     return SampleSummary(units=len(UNITS), actors=actors + 3, created=created)
 

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     prefect_port: int = Field(default=4200, ge=1024, le=65535)
     campaign_deployment: str = "thidua-campaign/campaign"
     cycle_deployment: str = "thidua-yearly-cycle/yearly-cycle"
+    drive_deployment: str = "thidua-drive/drive"
     nudge_wait_seconds: float = Field(default=30.0, ge=0)
     flow_run_limit: int = Field(
         default=10,

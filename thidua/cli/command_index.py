@@ -146,4 +146,9 @@ COMMANDS: list[tuple[str, str, str | None, str, bool]] = [('return',
   'Cụm trưởng và Ban Giám đốc',
   'Quy định năm sau: đơn vị đề xuất, Cụm trưởng tổng hợp dự thảo, chạy thử trên số liệu năm '
   'nay, Ban Giám đốc phê duyệt.',
+  False),
+ ('drive',
+  'drives',
+  'Cụm trưởng và Ban Giám đốc',
+  'Đợt thi đua: phát động, đơn vị báo cáo, Cụm trưởng xác nhận, ghi kết quả, giấy khen.',
   False)]

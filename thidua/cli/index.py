@@ -33,6 +33,7 @@ MODULES = (
     "nominations",
     "org",
     "nextyear",
+    "drives",
 )
 INDEX_FILE = Path(__file__).with_name("command_index.py")
 

@@ -65,7 +65,7 @@ def init(
         _next_steps()
         return
     with session_scope() as session:
-        summary = load_sample(session)
+        summary = load_sample(session, drives=True)
         _print_sample(session)
     if summary.created:
         done(f"Đã nạp dữ liệu mẫu: {summary.units} đơn vị, {summary.actors} người dùng.")

@@ -52,6 +52,7 @@ from rules.stages import Stage
 from thidua import localtime
 from thidua.services import meeting, votes
 from thidua.services.context import CampaignView, latest_closed_run
+from thidua.services.drive_view import drives_of_year
 from thidua.services.explanations import texts_for_minutes
 from thidua.services.results import closed_result, vote_of
 from thidua.settings import get_settings
@@ -172,6 +173,7 @@ def minutes_context(
             else "Hết thời hạn bỏ phiếu theo quy định của đợt"
         ),
         tie_decisions=_tie_decisions(session, view, run, vote),
+        drives=drives_of_year(session, year=view.year, cluster_id=view.cluster.id or 0),
     )
 
 
@@ -354,6 +356,7 @@ def store_nomination_dossiers(
         names=names,
         directorate_decision=decision,
         amendments=_amendments(outcome, names),
+        drives=drives_of_year(session, year=view.year, cluster_id=view.cluster.id or 0),
     )
     _attach_all(session, view, memo, render_memo, key="to-trinh", kind="to_trinh")
     by_unit = {r.unit: r for r in ranking}

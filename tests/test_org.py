@@ -247,7 +247,7 @@ def test_export_edit_in_excel_import_is_a_round_trip(
     imported(runner, write_yaml(tmp_path / "org.yaml", sample_org()))
     with_secrets()
     book = tmp_path / "out.xlsx"
-    assert invoke(runner, "org", "export", "--xlsx", book).exit_code == 0
+    assert invoke(runner, "org", "export", "--xlsx", book, "--actor", "quantri").exit_code == 0
     assert "Không có gì thay đổi" in imported(runner, book, "--actor", "quantri")
     # Edit in "Excel": a new e-mail and a rank for one person.
     wb = load_workbook(book)
@@ -263,8 +263,12 @@ def test_export_edit_in_excel_import_is_a_round_trip(
     want["people"][0].update(rank="Thiếu tá", email="ptm.moi@catp.hanoi.example")
     assert exported() == want
     # And YAML: exported, imported, the same.
-    assert invoke(runner, "org", "export", "--yaml", tmp_path / "o.yaml").exit_code == 0
-    assert yaml.safe_load((tmp_path / "o.yaml").read_text(encoding="utf-8")) == want
+    yaml_out = tmp_path / "o.yaml"
+    assert invoke(runner, "org", "export", "--yaml", yaml_out, "--actor", "quantri").exit_code == 0
+    assert yaml.safe_load(yaml_out.read_text(encoding="utf-8")) == want
+    # Only an admin: the file holds everyone's e-mail and webhook addresses.
+    officer = invoke(runner, "org", "export", "--yaml", tmp_path / "x.yaml", "--actor", "canbo.ptm")
+    assert officer.exit_code != 0 and not (tmp_path / "x.yaml").exists()
 
 
 def test_the_template_has_headers_comments_and_lists(runner: CliRunner, tmp_path: Path) -> None:

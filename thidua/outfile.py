@@ -36,6 +36,17 @@ def write_file(path: Path, data: bytes, *, field: str) -> None:
         raise
 
 
+def write_new_file(path: Path, data: bytes, *, field: str, what: str) -> None:
+    """`data` into a file that must not exist yet: `what` (a form being filled, a draft being
+    edited) may be there, and asking again must not wipe that work."""
+    if path.exists() or path.is_symlink():
+        raise InvalidInput(
+            field,
+            f"tệp '{path}' đã có (có thể là {what}); chọn tên tệp khác hoặc xóa tệp cũ",
+        )
+    write_file(path, data, field=field)
+
+
 def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

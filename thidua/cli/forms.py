@@ -63,13 +63,7 @@ def form(
 
 
 def _write(target: Path, content: bytes | str) -> None:
-    from thidua.outfile import write_file
+    from thidua.outfile import write_new_file
 
-    if target.exists() or target.is_symlink():
-        # It may be the form being filled: fetching the form again must not wipe that work.
-        raise InvalidInput(
-            "out",
-            f"tệp '{target}' đã có (có thể là mẫu đang điền dở); chọn tên tệp khác hoặc xóa tệp cũ",
-        )
     data = content if isinstance(content, bytes) else content.encode("utf-8")
-    write_file(target, data, field="out")
+    write_new_file(target, data, field="out", what="mẫu đang điền dở")

@@ -166,10 +166,10 @@ def draft(
         d = rules_drafts.draft(
             session, actor=who, cluster_code=cluster, year=year, movement_code=movement
         )
-        try:
-            output.write_text(draft_text(d), encoding="utf-8")
-        except OSError as exc:
-            raise InvalidInput("out", f"không ghi được tệp '{output}': {exc.strerror}") from None
+        from thidua.outfile import write_new_file
+
+        # In the transaction: a file that cannot be written leaves no audit of a draft made.
+        write_new_file(output, draft_text(d).encode("utf-8"), field="out", what="dự thảo đang sửa")
     done(f"Đã ghi dự thảo quy định năm {year} vào {output} ({len(d.proposals)} đề xuất).")
 
 

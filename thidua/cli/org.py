@@ -104,12 +104,23 @@ def history_import(
 
 @org_app.command("export", rich_help_panel=panels.ADMIN)
 def export_cmd(
+    actor: Annotated[
+        str,
+        typer.Option(
+            "--actor",
+            help="Quản trị viên (mã bí mật trong THIDUA_SECRET).",
+            callback=bounded_name("actor"),
+        ),
+    ],
     xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Ghi ra sổ Excel.")] = None,
     yaml_: Annotated[Path | None, typer.Option("--yaml", help="Ghi ra tệp YAML.")] = None,
 ) -> None:
-    """Xuất cả tổ chức ra đúng định dạng của `org import` (sửa trong Excel rồi nhập lại)."""
+    """Xuất cả tổ chức ra đúng định dạng của `org import` (sửa trong Excel rồi nhập lại);
+    chỉ quản trị viên: tệp có địa chỉ e-mail và webhook của mọi người."""
+    from models import Role
     from thidua.errors import InvalidInput
     from thidua.org.write import export_data, write_xlsx, write_yaml
+    from thidua.services.access import require_role
 
     if (xlsx is None) == (yaml_ is None):
         raise InvalidInput("xlsx", "chọn đúng một trong --xlsx hoặc --yaml")
@@ -120,6 +131,8 @@ def export_cmd(
     if yaml_ is not None:
         check_suffix(yaml_, "yaml", (".yaml", ".yml"))
     with session_scope() as session:
+        # Webhook addresses often carry tokens: the file is the admin's alone.
+        require_role(authenticated(session, actor), Role.ADMIN, "xuất dữ liệu tổ chức")
         data = export_data(session)
     if xlsx is not None:
         write_xlsx(xlsx, data)

@@ -108,7 +108,8 @@ def _issue_missing(by: str, path: Path) -> None:
             return
         units = {u.id: u.code for u in session.exec(select(Unit)).all()}
         text = io.StringIO()
-        writer = csv.writer(text)
+        # Lines end in LF: a clerk who cuts a secret out with a shell tool gets no stray CR.
+        writer = csv.writer(text, lineterminator="\n")
         writer.writerow(["username", "full_name", "unit", "role", "secret"])
         for person in people:
             secret = auth.issue_secret(session, by=admin, actor=person)

@@ -28,7 +28,7 @@ from thidua.services.context import get_actor, load_campaign
 from .domain import drive_all, prepare, script, start
 
 SECRET = "bi-mat-benchmark"
-KINDS = ("typer_floor", "help", "import_floor", "pending", "status", "ballot")
+KINDS = ("typer_floor", "typer_help_floor", "help", "import_floor", "pending", "status", "ballot")
 HELP_RUNS = 3  # per command, for `thidua <command> --help`
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -104,6 +104,9 @@ def measure(runs: int, home: Path) -> dict[str, Any]:
     samples: dict[str, list[float]] = {k: [] for k in KINDS}
     for cid, voter, path in jobs:
         samples["typer_floor"].append(timed_run([sys.executable, "-c", "import typer"], env))
+        samples["typer_help_floor"].append(
+            timed_run([sys.executable, "-m", "bench.typer_floor", "--help"], env)
+        )
         samples["help"].append(timed_run([thidua, "--help"], env))
         samples["import_floor"].append(timed_run([sys.executable, "-c", "import thidua.db"], env))
         samples["pending"].append(timed_run([thidua, "pending", "--actor", asker], env))

@@ -11,14 +11,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from models import Unit
-from rules.ballot import validate_ballot
 from rules.errors import RuleViolation, RuleViolations
 from rules.results import BallotContent
 from rules.scoring import validate_scores
 from thidua.errors import InvalidInput, Problem, field_path, reason_of
 from thidua.forms.filled import Filled
 from thidua.limits import NAME, Name, text_problem
-from thidua.services.context import CampaignView
+from thidua.services.context import CampaignView, apply_ballot_rules
 from thidua.services.inputs import MAX_SCORE_ITEMS, ReviewInput, ReviewsInput, SelfAssessmentInput
 
 # Where each field of an Excel form sits: field path -> "Sheet!A1".
@@ -211,13 +210,7 @@ def check_ballot(
         raise  # unreachable: a failed validation has at least one problem
     ballot = form.content()
     try:
-        validate_ballot(
-            ballot,
-            voter=unit.code,
-            members=view.member_codes,
-            proposed_titles=proposed,
-            allow_self_title=view.rules.vote.self_title_vote,
-        )
+        apply_ballot_rules(view, unit.code, ballot, proposed)
     except RuleViolation as exc:
         found.extend(rule_problems(exc))
     refuse(found, cells)

@@ -1,5 +1,6 @@
 """Reading what a command needs: the actor, the campaign, its members, rules and open stage."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
@@ -17,7 +18,9 @@ from models import (
     StageRun,
     Unit,
 )
+from rules.ballot import validate_ballot
 from rules.config import CycleRules
+from rules.results import BallotContent
 from rules.stages import Stage
 from thidua.errors import NotFound, WrongStage
 from thidua.limits import MAX_ID
@@ -171,3 +174,16 @@ def latest_closed_run(session: Session, campaign_id: int, stage: Stage) -> Stage
         )
         .order_by(col(StageRun.attempt).desc())
     ).first()
+
+
+def apply_ballot_rules(
+    view: CampaignView, voter: str, ballot: BallotContent, proposed: Mapping[str, str | None]
+) -> None:
+    """The cycle's ballot rules for `voter`'s ballot (RuleViolation lists what breaks them)."""
+    validate_ballot(
+        ballot,
+        voter=voter,
+        members=view.member_codes,
+        proposed_titles=proposed,
+        allow_self_title=view.rules.vote.self_title_vote,
+    )

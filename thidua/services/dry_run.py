@@ -25,7 +25,6 @@ from models import (
     PeerScore,
     SelfAssessment,
     SelfScore,
-    StageRun,
     SubmissionStatus,
 )
 from rules.config import CycleRules
@@ -39,7 +38,13 @@ from thidua.errors import InvalidInput
 from thidua.services import council
 from thidua.services.context import CampaignView, load_campaign
 from thidua.services.progress import latest_assessments
-from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
+from thidua.services.results import (
+    closed_result,
+    latest_closed_run,
+    outcome_of,
+    ranking_of,
+    vote_of,
+)
 from thidua.services.votes import chair_choices
 
 
@@ -90,19 +95,6 @@ class DryRun(BaseModel):
         return sum(1 for c in self.campaigns for u in c.units if u.changed)
 
 
-def _closed_run(session: Session, campaign_id: int, stage: Stage) -> StageRun | None:
-    return session.exec(
-        select(StageRun)
-        .where(
-            StageRun.campaign_id == campaign_id,
-            StageRun.stage == stage,
-            col(StageRun.closed_at).is_not(None),
-            StageRun.close_reason != "returned",
-        )
-        .order_by(col(StageRun.attempt).desc())
-    ).first()
-
-
 def _sheets(rows: Sequence[tuple[int | None, str, float]]) -> dict[int, dict[str, Decimal]]:
     sheets: dict[int, dict[str, Decimal]] = {}
     for owner, code, points in rows:
@@ -117,8 +109,8 @@ def _totals(
     """Every stored sheet of the campaign, totalled under the draft's scheme."""
     old, new = view.rules.scheme, draft.scheme
     codes = {u.id: u.code for u in view.members}
-    sa_run = _closed_run(session, view.id, Stage.SELF_ASSESSMENT)
-    pr_run = _closed_run(session, view.id, Stage.PEER_REVIEW)
+    sa_run = latest_closed_run(session, view.id, Stage.SELF_ASSESSMENT)
+    pr_run = latest_closed_run(session, view.id, Stage.PEER_REVIEW)
     assert sa_run is not None and sa_run.id is not None and pr_run is not None
     # Two queries for all the campaign's sheets, not one per sheet.
     own = _sheets(
@@ -154,7 +146,7 @@ def _totals(
 def _recount(
     session: Session, view: CampaignView, draft: CycleRules, ranking: list[RankedUnit]
 ) -> tuple[VoteResult | None, list[str]]:
-    run = _closed_run(session, view.id, Stage.VOTE)
+    run = latest_closed_run(session, view.id, Stage.VOTE)
     if run is None:
         return None, []
     proposed = {r.unit for r in ranking if r.proposed_title is not None}

@@ -9,9 +9,9 @@ from rules.results import RankedUnit, VoteResult
 from rules.stages import Stage
 
 
-def closed_result(session: Session, campaign_id: int, stage: Stage) -> dict[str, Any] | None:
-    """The result of the stage's latest closed run (a return can reopen a stage)."""
-    run = session.exec(
+def latest_closed_run(session: Session, campaign_id: int, stage: Stage) -> StageRun | None:
+    """The stage's latest run that closed with a result (a return can reopen a stage)."""
+    return session.exec(
         select(StageRun)
         .where(
             StageRun.campaign_id == campaign_id,
@@ -21,6 +21,11 @@ def closed_result(session: Session, campaign_id: int, stage: Stage) -> dict[str,
         )
         .order_by(col(StageRun.attempt).desc())
     ).first()
+
+
+def closed_result(session: Session, campaign_id: int, stage: Stage) -> dict[str, Any] | None:
+    """The result of the stage's latest closed run (a return can reopen a stage)."""
+    run = latest_closed_run(session, campaign_id, stage)
     return dict(run.result_json) if run is not None and run.result_json else None
 
 

@@ -30,7 +30,6 @@ from models import (
 )
 from models.types import utcnow
 from notifications import events
-from rules.ballot import validate_ballot
 from rules.errors import RuleViolation
 from rules.results import BallotContent
 from rules.scoring import ScoreValue, total_score, validate_scores
@@ -40,7 +39,12 @@ from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_member_officer
-from thidua.services.context import CampaignView, load_campaign, require_open_stage
+from thidua.services.context import (
+    CampaignView,
+    apply_ballot_rules,
+    load_campaign,
+    require_open_stage,
+)
 from thidua.services.deadlines import unit_due
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.results import ranking_of
@@ -314,13 +318,7 @@ def store_ballot(
     ranking = ranking_of(session, view.id) or []
     proposed = {r.unit: r.proposed_title for r in ranking}
     try:
-        validate_ballot(
-            ballot,
-            voter=unit.code,
-            members=view.member_codes,
-            proposed_titles=proposed,
-            allow_self_title=view.rules.vote.self_title_vote,
-        )
+        apply_ballot_rules(view, unit.code, ballot, proposed)
     except RuleViolation as exc:
         raise InvalidInput.from_rule(exc) from exc
     voted = session.exec(

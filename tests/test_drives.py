@@ -290,3 +290,29 @@ def test_the_year_end_minutes_and_memo_list_the_years_drives(
         "| 1 | Phòng Công tác Đảng - Công tác chính trị | 94,00 / 100,00 | Được tặng |" in minutes
     )
     assert "(01/06/2019 – 19/08/2019)" in minutes
+
+
+def test_the_sample_drives_of_a_year_on_postgresql(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the year-end documents read, on PostgreSQL (which has no equality for JSON)."""
+    from thidua.services.drive_view import drives_of_year
+    from thidua.settings import get_settings
+
+    from .postgres import temporary_database
+
+    with temporary_database("thidua_drives") as url:
+        monkeypatch.setenv("THIDUA_DATABASE_URL", url)
+        monkeypatch.setenv("THIDUA_HOME", str(tmp_path / ".thidua"))
+        get_settings.cache_clear()
+        try:
+            assert invoke(runner, "init", "--sample").exit_code == 0
+            with session_scope() as s:
+                cluster_id = s.exec(
+                    select(Membership.cluster_id).where(Membership.year == 2019)
+                ).first()
+                assert cluster_id is not None
+                drives = drives_of_year(s, year=2019, cluster_id=cluster_id)
+            assert len(drives) == 4
+        finally:
+            get_settings.cache_clear()

@@ -9,7 +9,7 @@ import typer
 
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, note, out, print_json, table
-from thidua.cli.options import bounded_id, bounded_name, bounded_reason, bounded_year
+from thidua.cli.options import ClusterOpt, bounded_id, bounded_name, bounded_reason, bounded_year
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.limits import TITLE, check_text
@@ -181,9 +181,7 @@ def report(
 def confirm(
     drive: DriveOpt,
     actor: Annotated[str, _actor_opt("Cụm trưởng")],
-    cluster: Annotated[
-        str, typer.Option("--cluster", help="Mã cụm thi đua.", callback=bounded_name("cluster"))
-    ],
+    cluster: ClusterOpt,
     commend: Annotated[
         list[str] | None,
         typer.Option(

@@ -20,7 +20,7 @@ from thidua.cli.io import (
     print_json,
     text_or_file,
 )
-from thidua.cli.options import bounded_id, bounded_name, bounded_year
+from thidua.cli.options import ClusterOpt, bounded_id, bounded_name, bounded_year
 from thidua.cli.setup import annotate_rules
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
@@ -145,9 +145,7 @@ def draft_text(d: rules_drafts.Draft) -> str:
 
 @rules_app.command("draft", rich_help_panel=panels.LEADER)
 def draft(
-    cluster: Annotated[
-        str, typer.Option("--cluster", help="Mã cụm thi đua.", callback=bounded_name("cluster"))
-    ],
+    cluster: ClusterOpt,
     year: Annotated[
         int, typer.Option("--year", help="Năm áp dụng dự thảo.", callback=bounded_year("year"))
     ],

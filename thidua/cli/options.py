@@ -56,3 +56,8 @@ ReturnCommentOpt = Annotated[
         "--comment", help="Lý do trả lại để đơn vị sửa.", callback=bounded_reason("comment")
     ),
 ]
+
+# One cluster, by its code: `org appoint`, `rules draft`, `drive confirm`.
+ClusterOpt = Annotated[
+    str, typer.Option("--cluster", help="Mã cụm thi đua.", callback=bounded_name("cluster"))
+]

@@ -10,7 +10,7 @@ import typer
 
 from thidua.cli import panels
 from thidua.cli.io import authenticated, done, note, out, print_json
-from thidua.cli.options import bounded_name, bounded_reason, bounded_year
+from thidua.cli.options import ClusterOpt, bounded_name, bounded_reason, bounded_year
 from thidua.db import session_scope
 
 org_app = typer.Typer(
@@ -220,9 +220,7 @@ def appoint_cmd(
     year: Annotated[
         int, typer.Option("--year", help="Năm thi đua.", callback=bounded_year("year"))
     ],
-    cluster: Annotated[
-        str, typer.Option("--cluster", help="Mã cụm thi đua.", callback=bounded_name("cluster"))
-    ],
+    cluster: ClusterOpt,
     actor: Annotated[
         str,
         typer.Option("--actor", help="Người của Ban Giám đốc.", callback=bounded_name("actor")),

@@ -68,7 +68,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_formnonce_session_id"), ["session_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("formnonce", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_formnonce_session_id"))

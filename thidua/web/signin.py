@@ -23,7 +23,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-@router.get("/healthz", response_class=PlainTextResponse)
+@router.get("/health", response_class=PlainTextResponse)
 def health(_: Annotated[None, public]) -> str:
     return "ok"
 

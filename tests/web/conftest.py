@@ -122,3 +122,14 @@ def client_as(web: FastAPI) -> Iterator[Callable[[str], TestClient]]:
 def csrf_of(client: TestClient) -> str:
     """The CSRF token the signed-in client's forms carry."""
     return csrf_for(client.cookies[SESSION_COOKIE])
+
+
+@pytest.fixture
+def api_auth(web_db: str) -> Callable[[Role], dict[str, str]]:
+    """Headers that authenticate an /api/ request as `role` (a token an admin issued).
+    The API module replaces this when it adds its token scheme."""
+
+    def headers(role: Role) -> dict[str, str]:
+        raise NotImplementedError("tests/web/conftest.py: api_auth needs the API's tokens")
+
+    return headers

@@ -44,13 +44,15 @@ def _walk(web: FastAPI, campaign_id: int) -> list[tuple[str, str, frozenset[Role
     return pairs
 
 
-def _ask(client: TestClient, method: str, path: str, csrf: str | None) -> int:
+def _ask(
+    client: TestClient, method: str, path: str, csrf: str | None, headers: dict[str, str]
+) -> int:
     data = {"csrf_token": csrf} if csrf and method != "GET" else None
-    return client.request(method, path, data=data).status_code
+    return client.request(method, path, data=data, headers=headers).status_code
 
 
 def test_every_route_as_every_role_and_as_nobody(
-    web: FastAPI, anonymous: TestClient, client_as, campaign_id: int
+    web: FastAPI, anonymous: TestClient, client_as, api_auth, campaign_id: int
 ) -> None:
     pairs = _walk(web, campaign_id)
     assert any(roles is not None for _, _, roles in pairs)
@@ -59,15 +61,18 @@ def test_every_route_as_every_role_and_as_nobody(
     for method, path, roles in pairs:
         if roles is None:
             continue  # public: sign-in and health, tested on their own
-        status = _ask(anonymous, method, path, None)
-        if path.startswith("/api/"):
+        api = path.startswith("/api/")
+        status = _ask(anonymous, method, path, None, {})
+        if api:
             assert status == 401, (method, path, status)
         else:
             assert status == 303, (method, path, status)
         for role, client in clients.items():
             if path == "/signout":
                 continue
-            status = _ask(client, method, path, csrf_of(client))
+            # The API authenticates by token only, never by the session cookie.
+            headers = api_auth(role) if api else {}
+            status = _ask(client, method, path, csrf_of(client), headers)
             if role in roles:
                 assert status not in (401, 403), (role, method, path, status)
             else:

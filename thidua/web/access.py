@@ -89,7 +89,7 @@ def check_csrf(request: Request, given: str | None, token: str | None) -> None:
         )
 
 
-def _mark(access: Access) -> Callable[..., Any]:
+def declare(access: Access) -> Callable[..., Any]:
     def mark(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn.__thidua_access__ = access  # type: ignore[attr-defined]
         return fn
@@ -103,7 +103,7 @@ def allow(*roles: Role) -> Any:
         raise ValueError("allow() needs at least one role; use `public` for everyone")
     access = Access(roles=frozenset(roles))
 
-    @_mark(access)
+    @declare(access)
     def guard(
         request: Request, db: DB, given: Annotated[str | None, Depends(_csrf_given)]
     ) -> Signed:
@@ -123,7 +123,7 @@ def allow(*roles: Role) -> Any:
     return Depends(guard)
 
 
-@_mark(Access(roles=ALL_ROLES, public=True))
+@declare(Access(roles=ALL_ROLES, public=True))
 def _public(request: Request, given: Annotated[str | None, Depends(_csrf_given)]) -> None:
     # A public form (sign-in) is anchored to the visitor's pre-session cookie.
     token = request.cookies.get(SESSION_COOKIE) or request.cookies.get(PRE_COOKIE)

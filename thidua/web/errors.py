@@ -58,8 +58,8 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
             command=f"web {request.method} {request.url.path}",
             reason=reason,
             campaign_id=int(campaign) if str(campaign).isdigit() else None,
-            actor_id=signed.actor.id if signed else None,
-            claimed=claimed if claimed is not None else (signed.actor.username if signed else None),
+            actor_id=signed.actor_id if signed else None,
+            claimed=claimed if claimed is not None else (signed.username if signed else None),
         )
     except Exception:  # the database may be the very thing that is wrong
         return

@@ -51,13 +51,13 @@ def status_of(exc: ThiduaError) -> int:
 def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) -> None:
     """Log a refused request; never let the log hide the refusal itself."""
     signed: Signed | None = getattr(request.state, "signed", None)
-    campaign = request.path_params.get("campaign_id")
+    campaign = str(request.path_params.get("campaign_id", ""))
     try:
         record_refusal(
             get_engine(),
             command=f"web {request.method} {request.url.path}",
             reason=reason,
-            campaign_id=int(campaign) if str(campaign).isdigit() else None,
+            campaign_id=int(campaign) if campaign.isdigit() and len(campaign) <= 9 else None,
             actor_id=signed.actor_id if signed else None,
             claimed=claimed if claimed is not None else (signed.username if signed else None),
         )

@@ -59,6 +59,8 @@ def signin(
     except ThiduaError as exc:
         sessions.count_failure(db, username=username, address=address)
         return refused(401, exc.message, "signin.refused")
+    # A session the browser already had is ended, not carried over (no session fixation).
+    sessions.end_token(db, request.cookies.get(SESSION_COOKIE))
     token = sessions.start(db, actor)
     response = redirect(request, safe_next(next))
     set_cookie(response, request, SESSION_COOKIE, token)

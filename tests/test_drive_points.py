@@ -1,0 +1,205 @@
+"""A year-end scheme that takes points from the year's drive results (issue 17): the example
+rules (examples/quy-dinh-diem-tu-dot-thi-dua.yaml: CM3 from the drives' shares, THUONG4 from
+their commendations) over the sample's four recorded 2019 drives of Cụm thi đua số 4.
+
+The expected points are worked out here from the recorded results, apart from the code."""
+
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlmodel import col, select
+
+from models import (
+    AuditEvent,
+    Drive,
+    DrivePoints,
+    DriveResult,
+    PeerReview,
+    PeerScore,
+    SelfAssessment,
+    SelfScore,
+    Unit,
+)
+from rules.config import CycleRules
+from rules.defaults import example_scores
+from rules.stages import Stage
+from simulation.participants import Script
+from simulation.synthetic import drive_in_process
+from thidua.db import create_schema, session_scope
+from thidua.errors import InvalidInput
+from thidua.sample import load_sample
+from thidua.services import drives, submissions
+from thidua.services.context import get_actor, load_campaign
+from thidua.services.cycles import start_cycle
+from thidua.services.drive_points import fix_drive_points
+from thidua.services.inputs import SelfAssessmentInput
+from thidua.services.results import ranking_of
+from thidua.services.waits import plan_step
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "quy-dinh-diem-tu-dot-thi-dua.yaml"
+CENT = Decimal("0.01")
+
+
+def example_rules() -> CycleRules:
+    return CycleRules.model_validate(yaml.safe_load(EXAMPLE.read_text(encoding="utf-8")))
+
+
+def expected_points() -> dict[str, tuple[Decimal, Decimal]]:
+    """unit code -> (CM3, THUONG4) from the recorded 2019 drives, as the example says."""
+    with session_scope() as s:
+        rows = s.exec(
+            select(DriveResult, Unit).join(Unit, col(Unit.id) == col(DriveResult.unit_id))
+        ).all()
+    shares: dict[str, list[Decimal]] = {}
+    commended: dict[str, int] = {}
+    for r, u in rows:
+        shares.setdefault(u.code, []).append(Decimal(str(r.points)) / Decimal(str(r.maximum)))
+        commended[u.code] = commended.get(u.code, 0) + r.commended
+    return {
+        code: (
+            (Decimal(10) * sum(s) / len(s)).quantize(CENT, rounding=ROUND_HALF_UP),
+            min(Decimal("0.5") * commended[code], Decimal(2)).quantize(CENT),
+        )
+        for code, s in shares.items()
+    }
+
+
+@pytest.fixture
+def started(database_url: str) -> int:
+    """The sample with its four recorded 2019 drives; the 2019 cycle started under the example
+    rules, its self-assessment open."""
+    create_schema()
+    with session_scope() as s:
+        load_sample(s, drives=True)
+        _, campaigns = start_cycle(
+            s, actor=get_actor(s, "quantri"), year=2019, movement_code="VANTQ",
+            cluster_codes=["CTD4"], rules=example_rules(),
+        )  # fmt: skip
+    cid = campaigns[0].campaign_id
+    with session_scope() as s:
+        plan_step(s, cid)
+    return cid
+
+
+def fixed(cid: int) -> dict[str, tuple[Decimal, Decimal]]:
+    with session_scope() as s:
+        rows = s.exec(
+            select(DrivePoints, Unit)
+            .join(Unit, col(Unit.id) == col(DrivePoints.unit_id))
+            .where(DrivePoints.campaign_id == cid)
+        ).all()
+        by: dict[str, dict[str, Decimal]] = {}
+        for p, u in rows:
+            by.setdefault(u.code, {})[p.item_code] = Decimal(str(p.points))
+    return {u: (v["CM3"], v["THUONG4"]) for u, v in by.items()}
+
+
+def test_the_points_are_fixed_from_the_recorded_drives_when_self_assessment_opens(
+    started: int,
+) -> None:
+    want = expected_points()
+    assert len(want) == 10 and fixed(started) == want
+    # Plausible, not all alike: the drives' shares differ, one unit leads each drive.
+    assert len({cm3 for cm3, _ in want.values()}) > 1
+    assert sum(bonus for _, bonus in want.values()) == Decimal("2.0")  # 4 drives × 0.5
+    with session_scope() as s:
+        explanation = s.exec(select(DrivePoints.explanation)).first()
+        assert explanation is not None and "4 đợt thi đua" in explanation
+    # A drive recorded later, and a retried opening, change nothing: the points are fixed.
+    with session_scope() as s:
+        drive = drives.launch(
+            s, actor=get_actor(s, "bgd.phogiamdoc"), name="Đợt bổ sung 2019", theme="Thử",
+            starts_on=date(2019, 12, 1), ends_on=date(2019, 12, 20), clusters=["CTD4"],
+            targets=[{"code": "A", "name": "Chỉ tiêu", "maximum": 10}],
+        )  # fmt: skip
+        for r in s.exec(select(DriveResult)).all():
+            s.add(DriveResult(drive_id=drive.id or 0, unit_id=r.unit_id, cluster_id=r.cluster_id,
+                              points=0, maximum=10, rank=1, reported=False))  # fmt: skip
+            break
+        drive.recorded_at = drive.launched_at
+        s.add(drive)
+    with session_scope() as s:
+        fix_drive_points(s, load_campaign(s, started))
+        assert (
+            len(s.exec(select(AuditEvent).where(AuditEvent.action == "drive_points.fix")).all())
+            == 1
+        )
+    assert fixed(started) == want
+
+
+def test_a_unit_cannot_type_the_drive_points_and_its_sheet_carries_them(started: int) -> None:
+    want = expected_points()
+    rules = example_rules()
+    typed = {k: str(v) for k, v in example_scores(rules.scheme, 0.9).items()}
+    assert "CM3" not in typed and "THUONG4" not in typed
+    with session_scope() as s:
+        officer = get_actor(s, "canbo.ptm")
+        with pytest.raises(InvalidInput) as refused:
+            submissions.submit_self_assessment(
+                s, actor=officer, campaign_id=started,
+                data=SelfAssessmentInput(scores={**typed, "CM3": "10", "THUONG4": "2"}),
+            )  # fmt: skip
+    fields = {p.field: p.reason for p in refused.value.problems}
+    assert set(fields) == {"scores.CM3", "scores.THUONG4"}
+    assert "kết quả các đợt thi đua" in fields["scores.CM3"]
+    with session_scope() as s:
+        assert s.exec(select(SelfAssessment)).first() is None  # nothing half-written
+        sa = submissions.submit_self_assessment(
+            s, actor=get_actor(s, "canbo.ptm"), campaign_id=started,
+            data=SelfAssessmentInput(scores=typed),
+        )  # fmt: skip
+        lines = {
+            r.item_code: Decimal(str(r.points))
+            for r in s.exec(select(SelfScore).where(SelfScore.assessment_id == sa.id)).all()
+        }
+    cm3, bonus = want["PTM"]
+    assert (lines["CM3"], lines["THUONG4"]) == (cm3, bonus)
+    assert Decimal(str(sa.total)) == sum(Decimal(v) for v in typed.values()) + cm3 + bonus
+
+
+def test_a_whole_cycle_scores_the_drive_points_on_every_sheet(started: int) -> None:
+    want = expected_points()
+    drive_in_process(started, Script(late_unit=None, returned_unit=None))
+    with session_scope() as s:
+        peer = s.exec(
+            select(PeerReview.reviewee_unit_id, PeerScore.item_code, PeerScore.points)
+            .join(PeerScore, col(PeerScore.review_id) == col(PeerReview.id))
+            .where(col(PeerScore.item_code).in_(["CM3", "THUONG4"]))
+        ).all()
+        codes = {u.id: u.code for u in s.exec(select(Unit)).all()}
+        ranking = ranking_of(s, started)
+        assert load_campaign(s, started).campaign.stage == Stage.NOMINATION
+    assert len(peer) == 10 * 9 * 2  # every review of every unit carries both lines
+    for reviewee, code, points in peer:
+        assert Decimal(str(points)) == want[codes[reviewee]][code == "THUONG4"]
+    assert ranking is not None
+    for r in ranking:
+        # The drive points weigh the same in self and peer totals: the consolidated score
+        # carries them whole, and they never widen the gap between the two.
+        assert r.self_total is not None and r.peer_mean is not None
+        assert r.self_total >= sum(want[r.unit])
+
+
+def test_drives_of_another_year_do_not_count(database_url: str) -> None:
+    create_schema()
+    with session_scope() as s:
+        load_sample(s, drives=True)
+        for d in s.exec(select(Drive)).all():
+            d.year = 2018  # the drives belong to another year than the cycle's
+            s.add(d)
+        _, campaigns = start_cycle(
+            s, actor=get_actor(s, "quantri"), year=2019, movement_code="VANTQ",
+            cluster_codes=["CTD4"], rules=example_rules(),
+        )  # fmt: skip
+    with session_scope() as s:
+        plan_step(s, campaigns[0].campaign_id)
+    got = fixed(campaigns[0].campaign_id)
+    assert set(got.values()) == {(Decimal("0.00"), Decimal("0.00"))}
+    with session_scope() as s:
+        assert "không tham gia đợt thi đua nào" in (
+            s.exec(select(DrivePoints.explanation).where(DrivePoints.item_code == "CM3")).first()
+            or ""
+        )

@@ -32,6 +32,10 @@ class DrivePointsResult:
     explanation: str  # in Vietnamese, for forms, status and documents
 
 
+def _vi(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",")  # 0.5 -> "0,5", as Vietnamese write it
+
+
 def drive_item_points(
     item: Criterion | Adjustment, outcomes: Sequence[DriveOutcome]
 ) -> DrivePointsResult:
@@ -48,8 +52,8 @@ def drive_item_points(
         if not counted:
             return DrivePointsResult(points, counted, "không có đợt thi đua nào đã xét giấy khen")
         explanation = (
-            f"được giấy khen {len(won)}/{len(counted)} đợt thi đua × "
-            f"{item.per_drive.normalize():f} điểm (tối đa {top.normalize():f})"
+            f"được giấy khen {len(won)}/{len(counted)} đợt thi đua, {_vi(item.per_drive)} điểm "
+            f"mỗi đợt, tối đa {_vi(top)}"
         )
         return DrivePointsResult(points, counted, explanation)
     counted = tuple(o for o in outcomes if o.maximum > 0)
@@ -60,6 +64,6 @@ def drive_item_points(
     share = sum((Fraction(o.points) / Fraction(o.maximum) for o in counted), Fraction(0))
     share /= len(counted)
     points = min(fraction_to_points(share * Fraction(top)), top)
-    percent = f"{fraction_to_points(share * 100).normalize():f}".replace(".", ",")
+    percent = _vi(fraction_to_points(share * 100))
     explanation = f"đạt bình quân {percent}% điểm tối đa của {len(counted)} đợt thi đua"
     return DrivePointsResult(points, counted, explanation)

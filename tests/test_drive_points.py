@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from openpyxl import load_workbook
 from sqlmodel import col, select
+from typer.testing import CliRunner
 
 from models import (
+    Actor,
     AuditEvent,
     Drive,
     DrivePoints,
@@ -28,6 +31,9 @@ from rules.defaults import example_scores
 from rules.stages import Stage
 from simulation.participants import Script
 from simulation.synthetic import drive_in_process
+from tests.test_cli import advance, invoke, refused, secret_for
+from tests.test_forms import fill, get_form, submit
+from tests.test_forms_xlsx import fill_scores, rows_by_code
 from thidua.db import create_schema, session_scope
 from thidua.errors import InvalidInput
 from thidua.sample import load_sample
@@ -37,6 +43,7 @@ from thidua.services.cycles import start_cycle
 from thidua.services.drive_points import fix_drive_points
 from thidua.services.inputs import SelfAssessmentInput
 from thidua.services.results import ranking_of
+from thidua.services.auth import set_secret
 from thidua.services.waits import plan_step
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "quy-dinh-diem-tu-dot-thi-dua.yaml"
@@ -74,6 +81,8 @@ def started(database_url: str) -> int:
     create_schema()
     with session_scope() as s:
         load_sample(s, drives=True)
+        for a in s.exec(select(Actor)).all():
+            set_secret(s, a, secret_for(a.username))
         _, campaigns = start_cycle(
             s, actor=get_actor(s, "quantri"), year=2019, movement_code="VANTQ",
             cluster_codes=["CTD4"], rules=example_rules(),
@@ -203,3 +212,45 @@ def test_drives_of_another_year_do_not_count(database_url: str) -> None:
             s.exec(select(DrivePoints.explanation).where(DrivePoints.item_code == "CM3")).first()
             or ""
         )
+
+
+def test_the_forms_show_the_drive_points_and_leave_them_out_of_what_is_filled(
+    started: int, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    cm3, bonus = (f"{v.normalize():f}" for v in expected_points()["PTM"])
+    path = tmp_path / "tu-cham.yaml"
+    text = get_form(runner, "self-assessment", started, "canbo.ptm", path)
+    assert f"#   ĐIỂM TỪ KẾT QUẢ CÁC ĐỢT THI ĐUA: {cm3} (đạt bình quân" in text
+    assert f"#   ĐIỂM TỪ KẾT QUẢ CÁC ĐỢT THI ĐUA: {bonus} (được giấy khen" in text
+    blank = yaml.safe_load(text)["scores"]
+    assert "CM3" not in blank and "THUONG4" not in blank and "CM1" in blank
+    typed = {k: str(v) for k, v in example_scores(example_rules().scheme, 0.9).items()}
+    # Typed in anyway (a line added by hand): refused, naming the line.
+    args = ["submit", "self-assessment", "--campaign", started, "--actor", "canbo.ptm"]
+    path.write_text(fill(text, typed).replace("scores:\n", "scores:\n  CM3: 10\n"), "utf-8")
+    refused(runner, [*args, "--file", path], 2, "scores.CM3", "kết quả các đợt thi đua")
+    path.write_text(fill(text, typed), encoding="utf-8")
+    assert "tổng điểm" in submit(runner, "self-assessment", started, "canbo.ptm", path)
+
+    # Excel: the line shows its points, grey and locked, and is not read back.
+    book = tmp_path / "tu-cham.xlsx"
+    get_form(runner, "self-assessment", started, "canbo.phc", book, "--xlsx")
+    wb = load_workbook(book)
+    ws = wb["Tự chấm"]
+    row = rows_by_code(ws)["CM3"]
+    want = expected_points()["PHC"][0]
+    assert Decimal(str(ws[f"H{row}"].value)) == want and ws[f"H{row}"].protection.locked
+    assert "Hệ thống tính, không điền" in str(ws[f"E{row}"].value)
+    assert not any("CM3" in str(r[0].value) for r in wb["_mau"].iter_rows())
+    fill_scores(ws, {k: float(v) for k, v in typed.items()})
+    wb.save(book)
+    assert "tổng điểm" in submit(runner, "self-assessment", started, "canbo.phc", book)
+
+    # The review form shows each reviewed unit's own drive points.
+    advance(started, Stage.PEER_REVIEW)
+    review = get_form(runner, "review", started, "canbo.ptm", tmp_path / "cham-cheo.yaml")
+    phc = f"{expected_points()['PHC'][0].normalize():f}"
+    assert f"# CM3: {phc} điểm từ các đợt thi đua (đạt bình quân" in review
+    assert "điểm từ các đợt thi đua, không chấm" in review
+    assert invoke(runner, "status", "--campaign", started).exit_code == 0

@@ -38,12 +38,12 @@ from thidua.db import create_schema, session_scope
 from thidua.errors import InvalidInput
 from thidua.sample import load_sample
 from thidua.services import drives, submissions
+from thidua.services.auth import set_secret
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
 from thidua.services.drive_points import fix_drive_points
 from thidua.services.inputs import SelfAssessmentInput
 from thidua.services.results import ranking_of
-from thidua.services.auth import set_secret
 from thidua.services.waits import plan_step
 
 EXAMPLE = Path(__file__).parent.parent / "examples" / "quy-dinh-diem-tu-dot-thi-dua.yaml"

@@ -14,8 +14,8 @@ from models import Actor, PeerReview, PeerScore, SelfScore, Unit, VoterRoll
 from rules.config import ScoringScheme
 from rules.scoring import format_points
 from rules.stages import Stage
-from thidua.services.access import require_member_officer
 from thidua.services import drive_points
+from thidua.services.access import require_member_officer
 from thidua.services.context import CampaignView, latest_stage_run, load_campaign
 from thidua.services.results import ranking_of
 from thidua.services.submissions import latest_assessment

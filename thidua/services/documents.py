@@ -309,7 +309,9 @@ def _criteria_lines(
     return tuple(
         CriterionLine(
             group=g.name,
-            criterion=c.name,
+            # Said in the line itself, so every format and an organisation's own Word template
+            # show it without a change.
+            criterion=f"{c.name} (điểm từ kết quả các đợt thi đua)" if c.from_drives else c.name,
             max_points=c.max_points,
             self_points=own.get(c.code),
             peer_mean=(sum(peers[c.code]) / len(peers[c.code])).quantize(Decimal("0.01"))

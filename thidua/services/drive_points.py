@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
-from models import Drive, DrivePoints, DriveResult, DriveStatus
+from models import Drive, DrivePoints, DriveResult, DriveStatus, Unit
 from rules.config import ScoringScheme
 from rules.drive_points import DriveOutcome, drive_item_points
 from thidua.services import audit
@@ -131,3 +131,26 @@ def fixed_points(session: Session, view: CampaignView) -> dict[str, dict[str, De
         for unit_id, items in stored(session, view.id).items()
         if unit_id in codes
     }
+
+
+def summary(session: Session, campaign_ids: Collection[int]) -> dict[int, list[dict[str, str]]]:
+    """campaign id -> its fixed drive points, unit by unit (for status and report): one query,
+    nothing for a campaign whose scheme takes nothing from the drives."""
+    rows = session.exec(
+        select(DrivePoints, Unit)
+        .join(Unit, col(Unit.id) == col(DrivePoints.unit_id))
+        .where(col(DrivePoints.campaign_id).in_(list(campaign_ids)))
+        .order_by(col(DrivePoints.campaign_id), col(Unit.code), col(DrivePoints.item_code))
+    ).all()
+    out: dict[int, list[dict[str, str]]] = {}
+    for p, u in rows:
+        out.setdefault(p.campaign_id, []).append(
+            {
+                "unit": u.code,
+                "name": u.name,
+                "item": p.item_code,
+                "points": f"{Decimal(str(p.points)).quantize(Decimal('0.01'))}",
+                "explanation": p.explanation,
+            }
+        )
+    return out

@@ -309,8 +309,7 @@ def _criteria_lines(
     return tuple(
         CriterionLine(
             group=g.name,
-            # Said in the line itself, so every format and an organisation's own Word template
-            # show it without a change.
+            # In the line itself: every format and an organisation's own Word template show it.
             criterion=f"{c.name} (điểm từ kết quả các đợt thi đua)" if c.from_drives else c.name,
             max_points=c.max_points,
             self_points=own.get(c.code),

@@ -254,3 +254,57 @@ def test_the_forms_show_the_drive_points_and_leave_them_out_of_what_is_filled(
     assert f"# CM3: {phc} điểm từ các đợt thi đua (đạt bình quân" in review
     assert "điểm từ các đợt thi đua, không chấm" in review
     assert invoke(runner, "status", "--campaign", started).exit_code == 0
+
+
+def test_a_dry_run_of_the_drive_scheme_against_a_year_scored_by_hand(database_url: str) -> None:
+    """2019 scored under the sample rules (CM3 typed by the units), tried under the example:
+    CM3 and THUONG4 come from the year's drives on every sheet; the stored year is untouched."""
+    from thidua.services.dry_run import dry_run
+
+    create_schema()
+    with session_scope() as s:
+        load_sample(s, drives=True)
+        _, campaigns = start_cycle(
+            s, actor=get_actor(s, "quantri"), year=2019, movement_code="VANTQ",
+            cluster_codes=["CTD4"],
+        )  # fmt: skip
+    cid = campaigns[0].campaign_id
+    drive_in_process(cid, Script(late_unit=None, returned_unit=None))
+    want = expected_points()
+    with session_scope() as s:
+        assert s.exec(select(DrivePoints)).first() is None  # the sample rules take none
+        stored = ranking_of(s, cid)
+        typed = {  # unit -> CM3 on its own sheet, and on each of its peers' sheets
+            code: (
+                [Decimal(str(p)) for p in s.exec(
+                    select(SelfScore.points)
+                    .join(SelfAssessment, col(SelfAssessment.id) == col(SelfScore.assessment_id))
+                    .join(Unit, col(Unit.id) == col(SelfAssessment.unit_id))
+                    .where(Unit.code == code, SelfScore.item_code == "CM3")
+                ).all()][-1],
+                [Decimal(str(p)) for p in s.exec(
+                    select(PeerScore.points)
+                    .join(PeerReview, col(PeerReview.id) == col(PeerScore.review_id))
+                    .join(Unit, col(Unit.id) == col(PeerReview.reviewee_unit_id))
+                    .where(Unit.code == code, PeerScore.item_code == "CM3")
+                ).all()],
+            )
+            for code in want
+        }  # fmt: skip
+        result = dry_run(s, rules=example_rules(), year=2019)
+    notes = result.scheme_notes
+    for code in ("CM3", "THUONG4"):
+        assert any(n.startswith(f"{code}: điểm lấy từ kết quả các đợt thi đua") for n in notes)
+    assert not any("chưa ai chấm" in n for n in notes)
+    [campaign] = result.campaigns
+    assert stored is not None
+    for change in campaign.units:
+        own, peers = typed[change.unit]
+        before, after = change.before.score, change.after.score
+        assert before is not None and after is not None
+        cm3, bonus = want[change.unit]
+        took = Decimal("0.3") * own + Decimal("0.7") * sum(peers) / len(peers)
+        assert abs(after - (before - took + cm3 + bonus)) <= Decimal("0.02"), change
+    assert sum(1 for u in campaign.units if "score" in u.changed) >= 5
+    with session_scope() as s:
+        assert ranking_of(s, cid) == stored and s.exec(select(DrivePoints)).first() is None

@@ -54,13 +54,19 @@ def _suspended_in(run_id: UUID, phase: str) -> None:
     raise AssertionError(f"the drive's run did not wait in '{phase}': {run}")
 
 
-def test_a_drive_from_launch_to_its_recorded_results(stack: Stack) -> None:
+def _ready(stack: Stack) -> date:
+    """This year's membership, the people's secrets, the drive deployment up; today's date."""
     today = local_today()
     stack.add_year(today.year)
     with session_scope() as s:
         for username in PEOPLE:
             set_secret(s, get_actor(s, username), f"bi-mat-{username}")
     wait_for_deployments([get_settings().drive_deployment])
+    return today
+
+
+def test_a_drive_from_launch_to_its_recorded_results(stack: Stack) -> None:
+    today = _ready(stack)
     # The drive ended yesterday: its review run is due at once.
     starts, ends = today - timedelta(days=30), today - timedelta(days=1)
     _cli(
@@ -160,12 +166,7 @@ def test_the_sweep_wakes_a_review_run_past_its_report_deadline(stack: Stack) -> 
     on to the leader's confirmation and says so in its tag; woken once, never again."""
     from thidua.drive_runs import wake_overdue
 
-    today = local_today()
-    stack.add_year(today.year)
-    with session_scope() as s:
-        for username in PEOPLE:
-            set_secret(s, get_actor(s, username), f"bi-mat-{username}")
-    wait_for_deployments([get_settings().drive_deployment])
+    today = _ready(stack)
     name = "Đợt thi đua có đơn vị không báo cáo"
     ends = today - timedelta(days=1)
     _cli(

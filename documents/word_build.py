@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx.document import Document as DocumentObject
 
+from documents.word_drives import drive_points, drives
 from documents.word_style import (
     CENTER,
     FOLDER,
@@ -42,12 +43,6 @@ NUMBER = "{{ h.so(symbol) }}"
 SHARES = [3, 10, 10, 5, 4, 8]  # the memo's tables
 KY_TEN = ("i", "{{ c.KY_TEN }}")
 KY_TEN_DONG_DAU = ("i", "{{ c.KY_TEN_DONG_DAU }}")
-DRIVE_CELLS = [
-    "{{ r.rank }}",
-    "{{ r.unit.name }}",
-    "{{ r.points | diem }} / {{ r.maximum | diem }}",
-    "{{ 'Được tặng' if r.commended else '' }}",
-]
 
 
 def _lines(doc: DocumentObject, text: str, *, empty: str = "") -> None:
@@ -58,24 +53,6 @@ def _lines(doc: DocumentObject, text: str, *, empty: str = "") -> None:
         tag(doc, "{%p else %}")
         para(doc, empty)
     tag(doc, "{%p endfor %}")
-
-
-def _drives(doc: DocumentObject, label: str) -> None:
-    """The year's drives and their recorded results, as the Markdown and HTML documents say."""
-    tag(doc, "{%p if drives %}")
-    para(doc, label, bold=True, italic=True, align=LEFT)
-    tag(doc, "{%p for d in drives %}")
-    para(
-        doc,
-        "**{{ loop.index }}. {{ d.name }}** ({{ d.starts_on | ngay }} – {{ d.ends_on | ngay }})"
-        "{{ '' if d.recorded else ': chưa sơ kết.' }}",
-        align=LEFT,
-    )
-    tag(doc, "{%p if d.recorded %}")
-    grid(doc, ["Hạng", "Đơn vị", "Điểm", "Giấy khen"], DRIVE_CELLS, "r in d.results", [2, 10, 5, 4])
-    tag(doc, "{%p endif %}")
-    tag(doc, "{%p endfor %}")
-    tag(doc, "{%p endif %}")
 
 
 @builder("bien_ban")
@@ -161,7 +138,8 @@ def minutes() -> DocumentObject:
     tag(doc, "{%p for u in no_self_assessment %}")
     para(doc, "- {{ u.name }}: không tự chấm điểm, không đủ điều kiện xét danh hiệu.")
     tag(doc, "{%p endfor %}")
-    _drives(doc, "Kết quả các đợt thi đua trong năm")
+    drives(doc, "Kết quả các đợt thi đua trong năm")
+    drive_points(doc)
     heading(doc, "IV. Kết quả bỏ phiếu kín")
     elections = [
         ("acclaim", "acclaim_threshold", "1. Suy tôn đơn vị dẫn đầu năm {{ year }}",
@@ -245,7 +223,7 @@ def memo() -> DocumentObject:
     para(doc, "Không có.")
     tag(doc, "{%p endif %}")
     para(doc, "{{ t.tong_ket() }}")
-    _drives(doc, "Kết quả các đợt thi đua trong năm của cụm")
+    drives(doc, "Kết quả các đợt thi đua trong năm của cụm")
     heading(doc, "III. Ý kiến của Ban Giám đốc")
     para(doc, "{{ directorate_decision }}", bold=True)
     tag(doc, "{%p for a in amendments %}")

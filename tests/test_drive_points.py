@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from models import (
     Actor,
     AuditEvent,
+    Document,
     Drive,
     DrivePoints,
     DriveResult,
@@ -190,6 +191,16 @@ def test_a_whole_cycle_scores_the_drive_points_on_every_sheet(started: int) -> N
         # carries them whole, and they never widen the gap between the two.
         assert r.self_total is not None and r.peer_mean is not None
         assert r.self_total >= sum(want[r.unit])
+    with session_scope() as s:
+        docs = {d.key: d.content for d in s.exec(select(Document)).all()}
+        ptm = s.exec(select(Unit).where(Unit.code == "PTM")).one().name
+    minutes = next(v for k, v in docs.items() if k.startswith("bien-ban") and k.endswith(".md"))
+    assert "### Điểm lấy từ kết quả các đợt thi đua" in minutes
+    cm3 = f"{want['PTM'][0]:.2f}".replace(".", ",")
+    assert f"| {ptm} | CM3 · Kết quả các đợt thi đua cao điểm" in minutes
+    assert f"| {cm3} | đạt bình quân" in minutes
+    reports = [v for k, v in docs.items() if k.startswith("bao-cao-") and k.endswith(".md")]
+    assert reports and all("(điểm từ kết quả các đợt thi đua)" in r for r in reports)
 
 
 def test_drives_of_another_year_do_not_count(database_url: str) -> None:

@@ -108,3 +108,39 @@ def test_points_from_drive_results() -> None:
     got = drive_item_points(bonus, many)
     assert got.points == D("1")  # 3 × 0.5 capped at 1; the unsettled list does not count yet
     assert got.explanation.startswith("được giấy khen 3/3 đợt thi đua, 0,5 điểm mỗi đợt")
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "docx"])
+def test_the_minutes_say_which_points_come_from_the_drives(fmt: str) -> None:
+    import io
+
+    import docx
+
+    from documents.context import DrivePointsLine, UnitRef
+    from documents.docx import render_docx
+    from documents.render import render_minutes
+
+    from .test_documents import UNITS, minutes_context
+
+    line = DrivePointsLine(
+        unit=UnitRef(code="tham-muu", name=UNITS["tham-muu"]), code="CM3",
+        name="Kết quả các đợt thi đua <cao điểm>", points=D("8.60"),
+        explanation="đạt bình quân 86% điểm tối đa của 4 đợt thi đua",
+    )  # fmt: skip
+    ctx = minutes_context(drive_points=(line,))
+    if fmt == "docx":
+        word = docx.Document(io.BytesIO(render_docx("bien_ban", ctx)))
+        text = "\n".join(p.text for p in word.paragraphs)
+        [table] = [t for t in word.tables if t.rows[0].cells[1].text == "Dòng của thang điểm"]
+        assert [c.text for c in table.rows[1].cells] == [
+            UNITS["tham-muu"], "CM3 · Kết quả các đợt thi đua <cao điểm>", "8,60",
+            "đạt bình quân 86% điểm tối đa của 4 đợt thi đua",
+        ]  # fmt: skip
+    else:
+        text = render_minutes(ctx, fmt)  # type: ignore[arg-type]
+        assert "8,60" in text and "đạt bình quân 86% điểm tối đa của 4 đợt thi đua" in text
+        assert ("&lt;cao điểm&gt;" if fmt == "html" else "<cao điểm>") in text
+    assert "Điểm lấy từ kết quả các đợt thi đua" in text
+    assert "đơn vị không tự chấm các dòng này" in text
+    plain = render_minutes(minutes_context(), "md")
+    assert "Điểm lấy từ kết quả các đợt thi đua" not in plain

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, select
 
+from documents.context import DrivePointsLine, UnitRef
 from models import Drive, DrivePoints, DriveResult, DriveStatus, Unit
 from rules.config import ScoringScheme
 from rules.drive_points import DriveOutcome, drive_item_points
@@ -154,3 +155,23 @@ def summary(session: Session, campaign_ids: Collection[int]) -> dict[int, list[d
             }
         )
     return out
+
+
+def document_lines(session: Session, view: CampaignView) -> tuple[DrivePointsLine, ...]:
+    """The campaign's drive points for the minutes, unit by unit in the members' order."""
+    names = {i.code: i.name for i in view.rules.scheme.drive_items}
+    if not names:
+        return ()
+    rows = stored(session, view.id)
+    return tuple(
+        DrivePointsLine(
+            unit=UnitRef(code=unit.code, name=unit.name),
+            code=code,
+            name=name,
+            points=Decimal(str(row.points)).quantize(Decimal("0.01")),
+            explanation=row.explanation,
+        )
+        for unit in view.members
+        for code, name in names.items()
+        if (row := rows.get(unit.id or 0, {}).get(code)) is not None
+    )

@@ -154,7 +154,8 @@ class ScoringScheme(_Frozen):
     @property
     def drive_items(self) -> tuple[Criterion | Adjustment, ...]:
         """The lines whose points thidua computes from the year's drive results."""
-        return tuple(i for i in (*self.criteria, *self.bonuses) if i.from_drives)
+        lines: list[Criterion | Adjustment] = [*self.criteria, *self.bonuses]
+        return tuple(i for i in lines if i.from_drives)
 
     @property
     def drive_codes(self) -> frozenset[str]:

@@ -18,7 +18,8 @@ def _maxima(scheme: ScoringScheme) -> dict[str, Decimal]:
 
 
 def _items(scheme: ScoringScheme) -> dict[str, Criterion | Adjustment]:
-    return {i.code: i for i in (*scheme.criteria, *scheme.bonuses, *scheme.penalties)}
+    lines: list[Criterion | Adjustment] = [*scheme.criteria, *scheme.bonuses, *scheme.penalties]
+    return {i.code: i for i in lines}
 
 
 def recomputed_from_drives(old: ScoringScheme, new: ScoringScheme) -> list[str]:

@@ -349,13 +349,33 @@ def test_self_assessment_refused_scores(
 @pytest.mark.parametrize(
     ("name", "text", "needle"),
     [
-        ("hong.yaml", "scores: {XDD1: 5\nachievements: [", "YAML không hợp lệ ở dòng"),
-        ("hong.json", '{"scores": {"XDD1": 5,}', "JSON không hợp lệ ở dòng"),
+        (
+            "hong.yaml",
+            "scores: {XDD1: 5\nachievements: [",
+            "YAML không hợp lệ ở dòng 2, cột 13: nhóm trong { … } thiếu dấu ',' hoặc dấu '}' đóng",
+        ),
+        (
+            "tab.yaml",
+            "scores:\n\tXDD1: 5\n",
+            "YAML không hợp lệ ở dòng 2, cột 1: có ký tự tab: YAML chỉ thụt lề bằng dấu cách",
+        ),
+        (
+            "hong.json",
+            '{"scores": {"XDD1": 5,}',
+            "JSON không hợp lệ ở dòng 1, cột 23: tên trường phải trong dấu nháy kép",
+        ),
         ("tu-cham.txt", "scores: {}", ".yaml, .yml, .json hoặc .xlsx"),
         ("danh-sach.yaml", "- 1\n- 2\n", "bảng khóa: giá trị"),
         ("la.yaml", "scores: {}\nghi_chu: lạ\n", "trường ghi_chu"),
     ],
-    ids=["malformed-yaml", "malformed-json", "wrong-suffix", "not-a-mapping", "unknown-field"],
+    ids=[
+        "malformed-yaml",
+        "tab-indented-yaml",
+        "malformed-json",
+        "wrong-suffix",
+        "not-a-mapping",
+        "unknown-field",
+    ],
 )
 def test_bad_files_refused(
     runner: CliRunner, campaign: int, tmp_path: Path, name: str, text: str, needle: str

@@ -300,6 +300,25 @@ def test_the_template_has_headers_comments_and_lists(runner: CliRunner, tmp_path
     years = {str(dv.sqref): dv for dv in wb["memberships"].data_validations.dataValidation}
     assert (years["A2:A2000"].type, years["A2:A2000"].formula1) == ("whole", "2000")
     assert people.max_row == 1  # no rows: a template
+    # Codes and names are text columns, so Excel keeps a code typed as 007; years stay numbers.
+    formats = {
+        sheet: {
+            ws.cell(1, c).value: ws.column_dimensions[ws.cell(1, c).column_letter].number_format
+            for c in range(1, ws.max_column + 1)
+        }
+        for sheet, ws in ((n, wb[n]) for n in ("units", "memberships", "past_titles"))
+    }
+    assert formats == {
+        "units": {"code": "@", "name": "@", "retired_from": "General"},
+        "memberships": {"year": "General", "cluster": "@", "unit": "@", "role": "@"},
+        "past_titles": {
+            "unit": "@",
+            "year": "General",
+            "title": "@",
+            "decision_no": "@",
+            "decision_date": "General",
+        },
+    }
 
 
 def test_org_show_prints_the_tree_and_what_stops_a_cycle(

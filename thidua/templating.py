@@ -19,7 +19,8 @@ Filters (Vietnamese conventions):
   taken as already local.
 - ``ty_le``: a Fraction as ``"2/3"``; ``phan_tram``: a share as a percent, ``"66,67%"``
   (``"80%"`` when whole).
-- ``md_cell``: makes a value safe inside a Markdown table cell (escapes ``|``, joins lines).
+- ``md_cell``: a name as plain text inside Markdown (escapes ``|``, brackets, ``<>``, code;
+  joins lines).
 - ``md_text``: a person's free text inside Markdown, every Markdown character escaped;
   ``mot_dong``: text on one line; ``yaml_value`` / ``yaml_key``: a scalar or a key of a YAML
   form, quoted where YAML would read it back as something else.
@@ -124,9 +125,16 @@ def phan_tram(value: Fraction | Decimal | int, places: int = 2) -> str:
     return f"{_format(q, places)}%"
 
 
+# What turns a name into something else in Markdown: a cell's end, a link or image (brackets),
+# raw HTML or an autolink (angle brackets), code, and the backslash that would undo an escape.
+_MD_ALIVE = re.compile(r"([\\`\[\]<>|])")
+
+
 def md_cell(value: object) -> str:
-    """Text that stays inside one Markdown table cell: ``|`` escaped, line breaks joined."""
-    return " ".join(str(value).split("\n")).replace("|", "\\|")
+    """A name (set by an admin, shown on forms others act on) as text inside Markdown, on one
+    line: no cell break, link, image, HTML or code of its own. Ordinary punctuation is kept, so
+    the .md documents stay readable as files."""
+    return _MD_ALIVE.sub(r"\\\1", " ".join(str(value).split("\n")))
 
 
 def unescape(value: object) -> str:

@@ -935,3 +935,29 @@ def test_filters_in_templates() -> None:
         .render(a=D("92.5"), d=dt.date(2019, 11, 14), q=Fraction(2, 3), s="a|b\nc")
     )
     assert out == "92,50 14/11/2019 2/3 66,67% a\\|b c"
+
+
+# --- names stay text on the forms approvers act on -----------------------------------------
+
+_BAIT = "Phòng [Bấm để duyệt](http://duyet.invalid) <b>gấp</b> `mã` ![x](http://x.invalid/a.png)"
+
+
+@pytest.mark.parametrize("name", ["form_leader.md.j2", "form_directorate.md.j2"])
+def test_a_name_set_by_an_admin_cannot_put_a_link_or_html_on_a_form(name: str) -> None:
+    """The Prefect UI renders a form's description as Markdown: a unit or leader named like a
+    link would put a link before the directorate; its name must show as the text it is."""
+    from markdown_it import MarkdownIt
+
+    values = SAMPLES[name]()
+    if name == "form_leader.md.j2":
+        values["leader_name"] = _BAIT
+        values["missing"][0]["name"] = _BAIT
+        values["gaps"][0]["name"] = _BAIT
+        values["ties"][0]["units"][0]["name"] = _BAIT
+    else:
+        values["names"] = {code: _BAIT for code in values["names"]}
+    html_out = MarkdownIt("commonmark").enable("table").render(render(name, **values))
+    assert "duyet.invalid" not in html_out.replace("[Bấm để duyệt](http://duyet.invalid)", "")
+    assert "<a " not in html_out.replace('<a href="http://127.0.0.1:4200', "")
+    assert "<img" not in html_out and "<b>" not in html_out and "<code>mã" not in html_out
+    assert "[Bấm để duyệt](http://duyet.invalid) &lt;b&gt;gấp&lt;/b&gt;" in html_out

@@ -26,6 +26,7 @@ from thidua import localtime
 from thidua.cli.context import on_behalf_of
 from thidua.errors import InvalidInput, Problem, ThiduaError, field_path, reason_of
 from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
+from thidua.parse_errors import json_reason, yaml_reason
 from thidua.services.audit import claimed_username, proven_actor_id
 from thidua.services.auth import authenticate
 from thidua.services.delegation import acting_for
@@ -276,7 +277,8 @@ def load_data(path: Path, field: str = "file") -> Any:
             data = json.loads(text, object_pairs_hook=_json_object)
         except json.JSONDecodeError as exc:
             raise InvalidInput(
-                field, f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {exc.msg}"
+                field,
+                f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {json_reason(exc.msg)}",
             ) from None
         except ValueError:
             raise InvalidInput(field, f"JSON {_UNREADABLE_VALUE}") from None
@@ -291,7 +293,7 @@ def load_data(path: Path, field: str = "file") -> Any:
         mark = getattr(exc, "problem_mark", None)
         if mark is not None:
             where = f" ở dòng {mark.line + 1}, cột {mark.column + 1}"
-        problem = getattr(exc, "problem", None) or type(exc).__name__
+        problem = yaml_reason(getattr(exc, "problem", None) or type(exc).__name__)
         raise InvalidInput(field, f"YAML không hợp lệ{where}: {problem}") from None
     except ValueError:
         raise InvalidInput(field, f"YAML {_UNREADABLE_VALUE}") from None

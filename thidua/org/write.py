@@ -155,7 +155,11 @@ def write_xlsx(path: Path, data: Data, field: str = "xlsx") -> None:
             cell = ws.cell(row=1, column=i, value=column.key)
             cell.font, cell.fill = bold, fill
             cell.comment = Comment(f"{sheet.title}: {column.comment}", "thidua", width=300)
-            ws.column_dimensions[get_column_letter(i)].width = max(14, len(column.key) + 4)
+            dimension = ws.column_dimensions[get_column_letter(i)]
+            dimension.width = max(14, len(column.key) + 4)
+            if column.key not in NUMERIC_COLUMNS:
+                # Text, so that Excel keeps a code typed as 007 or a decision number as 12/QĐ.
+                dimension.number_format = "@"
         ws.freeze_panes = "A2"
         keys = [c.key for c in sheet.columns]
         for r, row in enumerate(data.get(sheet.name, []), start=2):
@@ -188,6 +192,10 @@ def write_xlsx(path: Path, data: Data, field: str = "xlsx") -> None:
     buffer = BytesIO()
     book.save(buffer)
     write_file(path, buffer.getvalue(), field=field)
+
+
+# Columns Excel may hold as numbers or dates; every other column is text.
+NUMERIC_COLUMNS = frozenset({"year", "retired_from", "decision_date"})
 
 
 def _quoted(values: list[str]) -> str:

@@ -88,10 +88,15 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
         who = authenticated(session, actor)
         view = load_campaign(session, campaign)
         unit = require_member_officer(who, view, "nộp bản tự chấm điểm")
-        data = checks.check_self_assessment(view, unit, filled, fixed_points(session, view))
+        fixed = fixed_points(session, view)
+        data = checks.check_self_assessment(view, unit, filled, fixed)
         sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
-        name = unit.name
-    done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
+        name, given = unit.name, fixed.get(unit.code)
+    drives = f" (gồm {diem(sum(given.values()))} điểm từ các đợt thi đua)" if given else ""
+    done(
+        f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), "
+        f"tổng điểm {diem(sa.total)}{drives}."
+    )
 
 
 @submit_app.command("review")

@@ -75,6 +75,17 @@ class DriveLine(_Frozen):
     results: tuple[DriveResultLine, ...] = ()
 
 
+class DrivePointsLine(_Frozen):
+    """A unit's points on a line of the scheme computed from the year's drives (source:
+    drives), as fixed for the campaign; already inside its self and peer totals."""
+
+    unit: UnitRef
+    code: str  # the line's code in the scheme
+    name: str  # the line's name in the scheme
+    points: Decimal
+    explanation: str  # how they were computed, in Vietnamese
+
+
 class MinutesContext(_Frozen):
     """Biên bản họp bình xét thi đua: the conference and the secret ballot of a cluster.
 
@@ -112,6 +123,7 @@ class MinutesContext(_Frozen):
     written: tuple[UnitRef, ...] = ()
     tie_decisions: tuple[TieDecision, ...] = ()
     drives: tuple[DriveLine, ...] = ()  # the year's emulation drives and their results
+    drive_points: tuple[DrivePointsLine, ...] = ()  # the scheme's lines computed from them
 
     @model_validator(mode="after")
     def _consistent(self) -> "MinutesContext":

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from docx.document import Document as DocumentObject
 
+from documents.word_drives import drive_points, drives
 from documents.word_style import (
     CENTER,
     FOLDER,
@@ -137,6 +138,8 @@ def minutes() -> DocumentObject:
     tag(doc, "{%p for u in no_self_assessment %}")
     para(doc, "- {{ u.name }}: không tự chấm điểm, không đủ điều kiện xét danh hiệu.")
     tag(doc, "{%p endfor %}")
+    drives(doc, "Kết quả các đợt thi đua trong năm")
+    drive_points(doc)
     heading(doc, "IV. Kết quả bỏ phiếu kín")
     elections = [
         ("acclaim", "acclaim_threshold", "1. Suy tôn đơn vị dẫn đầu năm {{ year }}",
@@ -220,6 +223,7 @@ def memo() -> DocumentObject:
     para(doc, "Không có.")
     tag(doc, "{%p endif %}")
     para(doc, "{{ t.tong_ket() }}")
+    drives(doc, "Kết quả các đợt thi đua trong năm của cụm")
     heading(doc, "III. Ý kiến của Ban Giám đốc")
     para(doc, "{{ directorate_decision }}", bold=True)
     tag(doc, "{%p for a in amendments %}")

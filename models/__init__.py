@@ -7,6 +7,7 @@ from models.cycle import Campaign, CampaignPublic, CampaignStatus, Cycle, Moveme
 from models.drive import (
     Drive,
     DriveConfirmation,
+    DrivePoints,
     DriveReport,
     DriveResult,
     DriveStatus,
@@ -65,6 +66,7 @@ __all__ = [
     "Document",
     "Drive",
     "DriveConfirmation",
+    "DrivePoints",
     "DriveReport",
     "DriveResult",
     "DriveStatus",

@@ -98,3 +98,21 @@ class DriveResult(SQLModel, table=True):
     reported: bool
     proposed: bool = False
     commended: bool = False
+
+
+class DrivePoints(SQLModel, table=True):
+    """A unit's points for a line of the year-end scheme that comes from the year's drives
+    (`source: drives`), fixed once per campaign when its self-assessment first opens: a retry,
+    a drive recorded later or a return to an earlier stage never changes them."""
+
+    __table_args__ = (UniqueConstraint("campaign_id", "unit_id", "item_code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    item_code: str = Field(max_length=32)
+    points: float
+    # What the points come from, in Vietnamese, and the drives counted: [{id, name, points,
+    # maximum, commended}], so forms, status and documents say it without recomputing.
+    explanation: str = Field(max_length=500)
+    drives: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    fixed_at: datetime = Field(default_factory=utcnow, sa_column=Column(UTCDateTime()))

@@ -7,14 +7,16 @@ every pure rule function takes them as an argument, so the same rules always giv
 from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     ValidationInfo,
     field_validator,
+    model_serializer,
     model_validator,
 )
 
@@ -39,7 +41,66 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Criterion(_Frozen):
+class _Sourced(_Frozen):
+    """Where a line's points come from: typed by the units (`self`), or computed by thidua from
+    the unit's recorded results in the year's emulation drives (`drives`, rules/drive_points.py):
+    `drive_basis: share` gives max_points × the mean share of the drives' maxima the unit
+    reached; `commended` gives `per_drive` points for each drive where it was commended
+    (giấy khen), up to max_points."""
+
+    source: Literal["self", "drives"] = "self"
+    drive_basis: Literal["share", "commended"] | None = None
+    per_drive: Points | None = Field(default=None, gt=0)
+
+    @model_serializer(mode="wrap")
+    def _without_default_source(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        # A typed line is stored and printed as before drives existed: the same rules keep the
+        # same text and sha256 (models.cycle.Cycle.rules_sha256).
+        data: dict[str, Any] = handler(self)
+        if not self.from_drives:
+            for key in ("source", "drive_basis", "per_drive"):
+                data.pop(key, None)
+        return data
+
+    @field_validator("drive_basis")
+    @classmethod
+    def _basis_for_drives(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is not None and info.data.get("source") != "drives":
+            raise ValueError("chỉ dùng khi source: drives (điểm lấy từ kết quả các đợt thi đua)")
+        return v
+
+    @field_validator("per_drive")
+    @classmethod
+    def _per_drive_for_commended(cls, v: Decimal | None, info: ValidationInfo) -> Decimal | None:
+        commended = info.data.get("drive_basis") == "commended"
+        if v is not None and not commended:
+            raise ValueError(
+                "chỉ dùng với drive_basis: commended (điểm cho mỗi đợt được giấy khen)"
+            )
+        return v
+
+    @model_validator(mode="after")
+    def _drive_line_complete(self) -> "_Sourced":
+        if self.from_drives and getattr(self, "step", None) is not None:
+            raise ValueError(
+                "step: điểm lấy từ kết quả các đợt thi đua do hệ thống tính, không dùng bước"
+            )
+        if self.drive_basis == "commended" and self.per_drive is None:
+            raise ValueError(
+                "per_drive: drive_basis: commended cần số điểm cho mỗi đợt được giấy khen"
+            )
+        return self
+
+    @property
+    def from_drives(self) -> bool:
+        return self.source == "drives"
+
+    @property
+    def basis(self) -> str:
+        return self.drive_basis or "share"
+
+
+class Criterion(_Sourced):
     """One scored line of the scheme: `kind` says how it is judged, `target` states the goal."""
 
     code: Code
@@ -60,8 +121,9 @@ class CriterionGroup(_Frozen):
         return sum((c.max_points for c in self.criteria), Decimal(0))
 
 
-class Adjustment(_Frozen):
-    """A bonus (điểm thưởng) or penalty (điểm trừ) item: 0..max_points, in steps of `step`."""
+class Adjustment(_Sourced):
+    """A bonus (điểm thưởng) or penalty (điểm trừ) item: 0..max_points, in steps of `step`; a
+    bonus may come from the drives (`source: drives`), a penalty may not."""
 
     code: Code
     name: str = Field(min_length=1)
@@ -89,6 +151,26 @@ class ScoringScheme(_Frozen):
             + tuple(p.code for p in self.penalties)
         )
 
+    @property
+    def drive_items(self) -> tuple[Criterion | Adjustment, ...]:
+        """The lines whose points thidua computes from the year's drive results."""
+        lines: list[Criterion | Adjustment] = [*self.criteria, *self.bonuses]
+        return tuple(i for i in lines if i.from_drives)
+
+    @property
+    def drive_codes(self) -> frozenset[str]:
+        return frozenset(i.code for i in self.drive_items)
+
+    @field_validator("penalties")
+    @classmethod
+    def _penalties_typed(cls, v: tuple[Adjustment, ...]) -> tuple[Adjustment, ...]:
+        bad = [p.code for p in v if p.from_drives]
+        if bad:
+            raise ValueError(
+                f"điểm trừ không lấy từ kết quả các đợt thi đua (source: drives): {', '.join(bad)}"
+            )
+        return v
+
     @model_validator(mode="after")
     def _consistent(self) -> "ScoringScheme":
         codes = [*self.item_codes, *(g.code for g in self.groups)]
@@ -101,6 +183,13 @@ class ScoringScheme(_Frozen):
                 f"tổng điểm tối đa các tiêu chí là {total}, "
                 f"khác tổng thang điểm {self.total_points}"
             )
+        for b in self.bonuses:
+            if b.from_drives and b.max_points > self.max_bonus:
+                # Else a unit's drive bonus alone could break the cap, and no sheet would pass.
+                raise ValueError(
+                    f"max_bonus: mức điểm thưởng tối đa {self.max_bonus} nhỏ hơn điểm tối đa "
+                    f"{b.max_points} của dòng thưởng {b.code} lấy từ kết quả các đợt thi đua"
+                )
         return self
 
 

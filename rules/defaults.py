@@ -225,11 +225,15 @@ def default_rules(*, lot_seed: str = "") -> CycleRules:
 
 def example_scores(scheme: ScoringScheme, quality: float) -> dict[str, Decimal]:
     """A valid sheet scoring each criterion at about `quality` of its maximum (clamped to 0..1),
-    rounded down to its step; no bonus or penalty."""
+    rounded down to its step; no bonus or penalty, and none of the lines thidua computes from
+    the drives (a unit does not type them)."""
     share = min(max(Decimal(str(quality)), Decimal(0)), Decimal(1))
     scores: dict[str, Decimal] = {}
     for c in scheme.criteria:
+        if c.from_drives:
+            continue
         step = c.step or CENT
         steps = (share * c.max_points / step).to_integral_value(rounding=ROUND_FLOOR)
         scores[c.code] = steps * step
-    return validate_scores(scheme, scores)
+    checked = validate_scores(scheme, scores)
+    return {k: v for k, v in checked.items() if k not in scheme.drive_codes}

@@ -73,23 +73,38 @@ def _check_item(field: str, raw: ScoreValue, max_points: Decimal, step: Decimal 
     return quantize_points(value)
 
 
-def validate_scores(scheme: ScoringScheme, scores: Mapping[str, ScoreValue]) -> dict[str, Decimal]:
+FROM_DRIVES = "điểm lấy từ kết quả các đợt thi đua (hệ thống tính), đơn vị không tự chấm"
+
+
+def validate_scores(
+    scheme: ScoringScheme,
+    scores: Mapping[str, ScoreValue],
+    fixed: Mapping[str, Decimal] | None = None,
+) -> dict[str, Decimal]:
     """Check one score sheet against the scheme; return every item of the scheme as points.
 
     Criteria must all be scored (an empty line is not a zero); bonus and penalty items are
-    scored only when they apply, so a missing one counts 0. Every line is checked before
+    scored only when they apply, so a missing one counts 0. The lines that come from the drives
+    are never typed: their points are `fixed` (0 where not given). Every line is checked before
     anything is refused, and all the violations are raised together (RuleViolations).
     """
     found: list[RuleViolation] = []
     known = set(scheme.item_codes)
+    drives = scheme.drive_codes
     for code in sorted(scores):
         if code not in known:
             found.append(RuleViolation(f"scores.{code}", "không có trong thang điểm"))
+        elif code in drives and scores[code] is not None:
+            found.append(RuleViolation(f"scores.{code}", FROM_DRIVES))
 
-    result: dict[str, Decimal] = {}
+    result: dict[str, Decimal] = {
+        code: quantize_points((fixed or {}).get(code, Decimal(0))) for code in sorted(drives)
+    }
     lines = [(c.code, c.max_points, c.step, True) for c in scheme.criteria]
     lines += [(i.code, i.max_points, i.step, False) for i in (*scheme.bonuses, *scheme.penalties)]
     for code, max_points, step, required in lines:
+        if code in drives:
+            continue
         field = f"scores.{code}"
         if code not in scores or scores[code] is None:
             if required:
@@ -105,10 +120,12 @@ def validate_scores(scheme: ScoringScheme, scores: Mapping[str, ScoreValue]) -> 
 
     bonus = sum((result.get(b.code, Decimal(0)) for b in scheme.bonuses), Decimal(0))
     if bonus > scheme.max_bonus:
+        given = sum((result[b.code] for b in scheme.bonuses if b.code in drives), Decimal(0))
+        of_which = f" (trong đó {format_points(given)} điểm từ các đợt thi đua)" if given else ""
         found.append(
             RuleViolation(
                 "scores",
-                f"tổng điểm thưởng {format_points(bonus)} vượt quá mức tối đa "
+                f"tổng điểm thưởng {format_points(bonus)}{of_which} vượt quá mức tối đa "
                 f"{format_points(scheme.max_bonus)}",
             )
         )

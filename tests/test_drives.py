@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import docx
 import pytest
 from sqlmodel import col, select
 from typer.testing import CliRunner
@@ -259,7 +260,7 @@ def test_the_sample_has_the_four_recorded_2019_drives_of_cluster_4(
 
 
 def test_the_year_end_minutes_and_memo_list_the_years_drives(
-    runner: CliRunner, campaign: int
+    runner: CliRunner, campaign: int, tmp_path: Path
 ) -> None:
     """The sample's 2019 campaign, driven to its end with the four 2019 drives recorded: the
     minutes and the memo list each drive with its units' results and commendations."""
@@ -290,6 +291,29 @@ def test_the_year_end_minutes_and_memo_list_the_years_drives(
         "| 1 | Phòng Công tác Đảng - Công tác chính trị | 94,00 / 100,00 | Được tặng |" in minutes
     )
     assert "(01/06/2019 – 19/08/2019)" in minutes
+
+    # The Word minutes and memo (docxtpl), read back as a clerk's Word reads them.
+    for key in (next(k for k in docs if k.startswith("bien-ban")).removesuffix(".md"), "to-trinh"):
+        out = tmp_path / f"{key}.docx"
+        result = invoke(runner, "report", "--campaign", campaign, "--document", key, "--docx",
+                        "--out", out)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        word = docx.Document(str(out))
+        text = [p.text for p in word.paragraphs]
+        assert any(t.startswith("Kết quả các đợt thi đua trong năm") for t in text)
+        heads = [next(t for t in text if m in t) for m in MARKS]
+        assert [text.index(h) for h in heads] == sorted(text.index(h) for h in heads)
+        assert "(01/06/2019 – 19/08/2019)" in heads[2] and heads[0].startswith("1. ")
+        tables = [
+            [[c.text for c in r.cells] for r in t.rows]
+            for t in word.tables
+            if [c.text for c in t.rows[0].cells] == ["Hạng", "Đơn vị", "Điểm", "Giấy khen"]
+        ]
+        assert len(tables) == 4 and all(len(t) == 1 + len(UNITS) for t in tables)
+        assert [
+            "1", "Phòng Công tác Đảng - Công tác chính trị", "94,00 / 100,00", "Được tặng"
+        ] in [row for t in tables for row in t]  # fmt: skip
+        assert "{{" not in "".join(text) and "{%" not in "".join(text)
 
 
 def test_the_sample_drives_of_a_year_on_postgresql(

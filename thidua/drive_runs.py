@@ -15,6 +15,7 @@ from models import Drive, DriveStatus
 from thidua.db import session_scope
 from thidua.localtime import zone
 from thidua.services.drive_review import clusters_of
+from thidua.services.drives import deadline, local_today
 from thidua.settings import get_settings
 
 
@@ -101,3 +102,30 @@ def unscheduled() -> list[int]:
                 )
             ).all()
         )
+
+
+def wake_overdue(waiting_tag: str) -> list[int]:
+    """Wake the review runs that still wait for reports (their phase tag is `waiting_tag`)
+    although the report deadline has passed: the run plans again, moves to the leaders'
+    confirmation and its tag says so. A run woken once carries the next tag and is left alone.
+    Returns the drives woken."""
+    today = local_today()
+    with session_scope() as session:
+        drives = session.exec(
+            select(Drive).where(
+                Drive.status == DriveStatus.OPEN, col(Drive.flow_run_id).is_not(None)
+            )
+        ).all()
+        late = [(d.id, d.flow_run_id) for d in drives if today > deadline(d)]
+    woken = []
+    for drive_id, run_id in late:
+        assert drive_id is not None and run_id is not None
+        with get_client(sync_client=True) as client:
+            try:
+                run = client.read_flow_run(run_id)
+            except ObjectNotFound:
+                continue
+        paused = run.state is not None and run.state.is_paused()
+        if paused and waiting_tag in run.tags and wake(run_id, wait_seconds=0):
+            woken.append(drive_id)
+    return woken

@@ -14,6 +14,7 @@ from notifications.reminders import due_reminders
 from thidua.db import session_scope
 from thidua.links import ui_url
 from thidua.services.deadlines import escalate_due
+from thidua.services.drive_review import REPORTING
 from thidua.services.form_choices import WAKE_UP
 from thidua.services.queries import ready_to_move
 from thidua.services.ties import sweep_ties
@@ -122,7 +123,7 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
     for flow_run_id in went_up:
         # Its form said the chair decides: written anew, it says the directorate may now.
         nudge(flow_run_id, wait_seconds=0)
-    from thidua.drive_runs import schedule_review, unscheduled
+    from thidua.drive_runs import schedule_review, unscheduled, wake_overdue
 
     for drive_id in unscheduled():
         # Launched while Prefect was unreachable: its review run is created now. One that
@@ -133,6 +134,8 @@ def sweep_once(log: Callable[[str], None] = lambda _msg: None) -> int:
             log(f"Chưa lên lịch được sơ kết đợt thi đua #{drive_id}: {type(exc).__name__}")
             continue
         log(f"Lên lịch sơ kết đợt thi đua #{drive_id}")
+    for drive_id in wake_overdue(f"{STAGE_TAG}{REPORTING}"):
+        log(f"Đánh thức sơ kết đợt thi đua #{drive_id}: đã quá hạn báo cáo")
     woken = 0
     for state in ready:
         assert state.flow_run_id is not None

@@ -54,13 +54,19 @@ def _suspended_in(run_id: UUID, phase: str) -> None:
     raise AssertionError(f"the drive's run did not wait in '{phase}': {run}")
 
 
-def test_a_drive_from_launch_to_its_recorded_results(stack: Stack) -> None:
+def _ready(stack: Stack) -> date:
+    """This year's membership, the people's secrets, the drive deployment up; today's date."""
     today = local_today()
     stack.add_year(today.year)
     with session_scope() as s:
         for username in PEOPLE:
             set_secret(s, get_actor(s, username), f"bi-mat-{username}")
     wait_for_deployments([get_settings().drive_deployment])
+    return today
+
+
+def test_a_drive_from_launch_to_its_recorded_results(stack: Stack) -> None:
+    today = _ready(stack)
     # The drive ended yesterday: its review run is due at once.
     starts, ends = today - timedelta(days=30), today - timedelta(days=1)
     _cli(
@@ -153,3 +159,32 @@ def test_a_drive_launched_while_prefect_was_away_gets_its_run_from_the_sweep(
     with session_scope() as s:
         again = s.get(Drive, drive_id)
         assert again is not None and again.flow_run_id == run_id
+
+
+def test_the_sweep_wakes_a_review_run_past_its_report_deadline(stack: Stack) -> None:
+    """A unit never reports: once the deadline has passed, the sweep wakes the run, which moves
+    on to the leader's confirmation and says so in its tag; woken once, never again."""
+    from thidua.drive_runs import wake_overdue
+
+    today = _ready(stack)
+    name = "Đợt thi đua có đơn vị không báo cáo"
+    ends = today - timedelta(days=1)
+    _cli(
+        "drive", "launch", "--actor", "bgd.phogiamdoc", "--name", name, "--theme", "",
+        "--from", f"{ends:%d/%m/%Y}", "--to", f"{ends:%d/%m/%Y}", "--review-days", 2,
+        "--target", "PA:60:Phá án", "--unit", "PTC",
+    )  # fmt: skip
+    with session_scope() as s:
+        [drive] = s.exec(select(Drive).where(Drive.name == name)).all()
+        drive_id, run_id = drive.id, drive.flow_run_id
+    assert run_id is not None
+    _suspended_in(run_id, "báo-cáo")
+    assert wake_overdue(f"{orchestration.STAGE_TAG}báo-cáo") == []  # its deadline is tomorrow
+    with session_scope() as s:  # the days go by: the report deadline (end + 2 days) is past
+        late = s.get(Drive, drive_id)
+        assert late is not None
+        late.starts_on = late.ends_on = ends - timedelta(days=3)
+        s.add(late)
+    orchestration.sweep_once()
+    _suspended_in(run_id, "xác-nhận")
+    assert wake_overdue(f"{orchestration.STAGE_TAG}báo-cáo") == []  # woken once only

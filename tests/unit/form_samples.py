@@ -8,6 +8,10 @@ from typing import Any
 def form_sample() -> dict[str, Any]:
     unit = {"code": "PHC", "name": "Phòng Hậu cần"}
     scores = {"XDD1": "4.5", "THUONG1": "1"}
+    drive = {  # the lines computed from the year's drives, as yaml_form._drive gives them
+        "DTD": {"points": "8.6", "explanation": "đạt bình quân 86% điểm tối đa của 4 đợt"},
+        "THUONG4": {"points": "", "explanation": "tính khi mở giai đoạn tự chấm điểm"},
+    }
     return {
         "f": {
             "title": "PHIẾU TỰ CHẤM ĐIỂM THI ĐUA",
@@ -35,21 +39,37 @@ def form_sample() -> dict[str, Any]:
                                 "step": "0.5",
                                 "kind": "định tính",
                                 "target": "100% chi bộ",
-                            }
+                                "from_drives": False,
+                            },
+                            {
+                                "code": "DTD",
+                                "name": "Kết quả các đợt thi đua",
+                                "max": "10",
+                                "step": None,
+                                "kind": "định lượng",
+                                "target": None,
+                                "from_drives": True,
+                            },
                         ],
                     }
                 ],
-                "bonuses": [{"code": "THUONG1", "name": "Đột xuất", "max": "3", "step": "1"}],
+                "bonuses": [
+                    {"code": "THUONG1", "name": "Đột xuất", "max": "3", "step": "1"}
+                    | {"from_drives": False},
+                    {"code": "THUONG4", "name": "Giấy khen đợt thi đua", "max": "2", "step": None}
+                    | {"from_drives": True},
+                ],
                 "penalties": [{"code": "TRU1", "name": "Vi phạm", "max": "10", "step": None}],
                 "max_bonus": "5",
             },
             "own": scores,
+            "drive": drive,
             "version": 1,
             "returned_comment": "Bổ sung minh chứng",
             "achievements": "Dẫn đầu",
             "shortcomings": "",
             "evidence": ["bao-cao.pdf"],
-            "reviewees": [{**unit, "scores": scores, "comment": "Tốt"}],
+            "reviewees": [{**unit, "scores": scores, "comment": "Tốt", "drive": drive}],
             "questions": [
                 {
                     "key": "leader",

@@ -32,6 +32,7 @@ from thidua.limits import NAME, TITLE
 from thidua.services import decisions, submissions
 from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
+from thidua.services.drive_points import fixed_points
 from thidua.services.results import ranking_of
 from thidua.templating import diem
 
@@ -87,10 +88,15 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
         who = authenticated(session, actor)
         view = load_campaign(session, campaign)
         unit = require_member_officer(who, view, "nộp bản tự chấm điểm")
-        data = checks.check_self_assessment(view, unit, filled)
+        fixed = fixed_points(session, view)
+        data = checks.check_self_assessment(view, unit, filled, fixed)
         sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
-        name = unit.name
-    done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
+        name, given = unit.name, fixed.get(unit.code)
+    drives = f" (gồm {diem(sum(given.values()))} điểm từ các đợt thi đua)" if given else ""
+    done(
+        f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), "
+        f"tổng điểm {diem(sa.total)}{drives}."
+    )
 
 
 @submit_app.command("review")
@@ -102,7 +108,7 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
         who = authenticated(session, actor)
         view = load_campaign(session, campaign)
         unit = require_member_officer(who, view, "chấm chéo")
-        data = checks.check_reviews(view, unit, filled)
+        data = checks.check_reviews(view, unit, filled, fixed_points(session, view))
         written = submissions.submit_reviews(
             session, actor=who, campaign_id=campaign, reviews=data.reviews
         )

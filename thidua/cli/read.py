@@ -14,7 +14,7 @@ from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_j
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.db import session_scope
 from thidua.errors import NotFound
-from thidua.services import queries
+from thidua.services import drive_points, queries
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.pending import pending as pending_items
 
@@ -53,8 +53,18 @@ def status(
         who = get_actor(session, actor) if actor else None
         states = queries.status(session, year=year, concerning=who, campaign_id=campaign)
         unsent = undelivered(session, [s.campaign_id for s in states])
+        from_drives = drive_points.summary(session, [s.campaign_id for s in states])
     if as_json:
-        print_json([{**s.to_json(), "notifications": unsent[s.campaign_id]} for s in states])
+        print_json(
+            [
+                {
+                    **s.to_json(),
+                    "notifications": unsent[s.campaign_id],
+                    "drive_points": from_drives.get(s.campaign_id, []),
+                }
+                for s in states
+            ]
+        )
         return
     if not states:
         out.print("Chưa có đợt bình xét nào" + (f" năm {year}." if year else "."))
@@ -93,6 +103,8 @@ def status(
                 out.print(f"  • {m['name']}: {m['what']}", markup=False, highlight=False)
     for s in states:
         _print_explanations(s.campaign_id, s.explanations)
+    for s in states:
+        views.print_drive_points(s.campaign_id, from_drives.get(s.campaign_id, []))
     for s in states:
         n = unsent[s.campaign_id]
         if n["pending"] or n["failed"]:
@@ -246,6 +258,7 @@ def report(
             content = doc.content
         else:
             data = queries.report(session, campaign)
+            data["drive_points"] = drive_points.summary(session, [campaign]).get(campaign, [])
             view = load_campaign(session, campaign)
             stage_label = view.campaign.stage.label
     if document is not None:

@@ -17,6 +17,23 @@ def _points(value: Any) -> str:
     return diem(None if value is None else Decimal(str(value)))
 
 
+def print_drive_points(campaign_id: int, rows: list[dict[str, str]]) -> None:
+    """The lines of the scheme computed from the year's drives, as fixed for the campaign."""
+    if not rows:
+        return
+    out.print(
+        f"\nĐiểm lấy từ kết quả các đợt thi đua ở #{campaign_id} (hệ thống tính, cố định khi mở "
+        "giai đoạn tự chấm; đơn vị không tự chấm):",
+        style="bold",
+        markup=False,
+        highlight=False,
+    )
+    for r in rows:
+        points = diem(Decimal(r["points"]))
+        text = f"  • {r['name']}: {r['item']} {points} điểm ({r['explanation']})"
+        out.print(text, markup=False, highlight=False)
+
+
 def print_report(data: dict[str, Any], stage_label: str) -> None:
     names: dict[str, str] = data["units"]
 
@@ -45,6 +62,7 @@ def print_report(data: dict[str, Any], stage_label: str) -> None:
             markup=False,
         )
     _ranking(data["ranking"], name)
+    print_drive_points(data["campaign_id"], data.get("drive_points") or [])
     if data["vote"]:
         _vote(data["vote"], name)
     if data["outcome"]:

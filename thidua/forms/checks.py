@@ -6,6 +6,7 @@ passed, so nothing is written when anything is wrong.
 """
 
 from collections.abc import Mapping
+from decimal import Decimal
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -106,7 +107,15 @@ def _mapping(raw: Any, what: str) -> Mapping[str, Any]:
     return raw
 
 
-def _score_problems(view: CampaignView, scores: Any, prefix: str = "") -> list[Problem]:
+# The drive points fixed for the campaign: unit code -> item code -> points
+# (thidua.services.drive_points.fixed_points), so a form's bonus cap counts them as the
+# service will.
+Fixed = Mapping[str, Mapping[str, Decimal]]
+
+
+def _score_problems(
+    view: CampaignView, scores: Any, prefix: str = "", fixed: Mapping[str, Decimal] | None = None
+) -> list[Problem]:
     if not isinstance(scores, Mapping):
         return []  # the shape check has said so
     try:
@@ -116,7 +125,7 @@ def _score_problems(view: CampaignView, scores: Any, prefix: str = "") -> list[P
             for k, v in scores.items()
             if isinstance(k, str) and text_problem(k, max_length=NAME) is None
         }
-        validate_scores(view.rules.scheme, readable)
+        validate_scores(view.rules.scheme, readable, fixed)
     except RuleViolation as exc:
         return rule_problems(exc, prefix)
     return []
@@ -134,7 +143,9 @@ def _merge(*groups: list[Problem]) -> list[Problem]:
     return out
 
 
-def check_self_assessment(view: CampaignView, unit: Unit, filled: Filled) -> SelfAssessmentInput:
+def check_self_assessment(
+    view: CampaignView, unit: Unit, filled: Filled, fixed: Fixed | None = None
+) -> SelfAssessmentInput:
     data, cells = _mapping(filled.data, "bản tự chấm"), filled.cells
     shape: list[Problem] = []
     model = None
@@ -147,7 +158,7 @@ def check_self_assessment(view: CampaignView, unit: Unit, filled: Filled) -> Sel
             list(filled.problems),
             shape,
             _header(data, view, unit),
-            _score_problems(view, data.get("scores")),
+            _score_problems(view, data.get("scores"), fixed=(fixed or {}).get(unit.code)),
         ),
         cells,
     )
@@ -155,7 +166,9 @@ def check_self_assessment(view: CampaignView, unit: Unit, filled: Filled) -> Sel
     return model
 
 
-def check_reviews(view: CampaignView, unit: Unit, filled: Filled) -> ReviewsInput:
+def check_reviews(
+    view: CampaignView, unit: Unit, filled: Filled, fixed: Fixed | None = None
+) -> ReviewsInput:
     """A unit's reviews: `{reviews: [...]}`, a list of reviews, or one review."""
     raw, cells = filled.data, filled.cells
     if isinstance(raw, list):
@@ -192,7 +205,8 @@ def check_reviews(view: CampaignView, unit: Unit, filled: Filled) -> ReviewsInpu
                 found.append(Problem(field + "reviewee", f"'{code}' được chấm hai lần"))
             seen.add(code)
         if review is not None or isinstance(item.get("scores"), Mapping):
-            found.extend(_score_problems(view, item.get("scores"), field))
+            theirs = (fixed or {}).get(code) if isinstance(code, str) else None
+            found.extend(_score_problems(view, item.get("scores"), field, theirs))
     refuse(_merge(list(filled.problems), shape, found), cells)
     assert model is not None
     return model

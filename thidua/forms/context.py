@@ -14,6 +14,7 @@ from models import Actor, PeerReview, PeerScore, SelfScore, Unit, VoterRoll
 from rules.config import ScoringScheme
 from rules.scoring import format_points
 from rules.stages import Stage
+from thidua.services import drive_points
 from thidua.services.access import require_member_officer
 from thidua.services.context import CampaignView, latest_stage_run, load_campaign
 from thidua.services.results import ranking_of
@@ -89,6 +90,9 @@ class FormContext:
     titles: tuple[TitleQuestion, ...] = ()
     voted: bool = False
     notes: tuple[str, ...] = field(default=())
+    # The lines computed from the year's drives, fixed for the campaign: unit code -> item code
+    # -> (points as written, where they come from). Shown on the forms, never filled in.
+    drive_points: dict[str, dict[str, tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def scheme(self) -> ScoringScheme:
@@ -101,6 +105,17 @@ class FormContext:
 
 def _points(value: float) -> str:
     return format_points(Decimal(str(value)))
+
+
+def _drive_points(session: Session, view: CampaignView) -> dict[str, dict[str, tuple[str, str]]]:
+    if not view.rules.scheme.drive_items:
+        return {}
+    codes = {u.id: u.code for u in view.members}
+    return {
+        codes[unit_id]: {c: (_points(r.points), r.explanation) for c, r in items.items()}
+        for unit_id, items in drive_points.stored(session, view.id).items()
+        if unit_id in codes
+    }
 
 
 def form_context(
@@ -116,6 +131,7 @@ def form_context(
         actor=actor,
         due_at=run.due_at if run else None,
         stage_open=run is not None and run.closed_at is None,
+        drive_points=_drive_points(session, view),
     )
     assert unit.id is not None
     if kind == FormKind.SELF_ASSESSMENT:

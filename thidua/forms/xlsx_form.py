@@ -24,6 +24,7 @@ SCORE_COLUMN = "H"
 HEADERS = ("Mã", "Nhóm", "Tiêu chí", "Loại", "Chỉ tiêu", "Tối đa", "Bước", "Điểm")
 WIDTHS = {"A": 10, "B": 26, "C": 60, "D": 14, "E": 30, "F": 8, "G": 8, "H": 10}
 INPUT = PatternFill("solid", fgColor="FFF2CC")
+FIXED = PatternFill("solid", fgColor="D9D9D9")  # computed by thidua: read, never typed
 BOLD = Font(bold=True)
 OPEN = Protection(locked=False)
 AGREE, REFUSE = "Đồng ý", "Không đồng ý"
@@ -91,9 +92,16 @@ def _validation(ref: str, maximum: str, step: str | None, cap: str | None) -> Da
 
 
 def _score_table(
-    ws: Worksheet, f: dict[str, Any], values: dict[str, str] | None, prefix: str, where: _Map
+    ws: Worksheet,
+    f: dict[str, Any],
+    values: dict[str, str] | None,
+    prefix: str,
+    where: _Map,
+    drive: dict[str, dict[str, str]],
 ) -> int:
-    """Criteria, bonus and penalty lines and their formulas, from row 7; the next free row."""
+    """Criteria, bonus and penalty lines and their formulas, from row 7; the next free row.
+    A line computed from the drives (`drive`: the unit's) shows its points, locked and unmapped:
+    it counts in the formulas and is never read back."""
     s = f["scheme"]
     row = 7
     for i, h in enumerate(HEADERS):
@@ -111,6 +119,14 @@ def _score_table(
         ws[f"C{row}"].alignment = Alignment(wrap_text=True, vertical="top")
         ws[f"F{row}"] = float(item["max"])
         ws[f"G{row}"] = float(item["step"]) if item["step"] else None
+        if item.get("from_drives"):
+            d = drive[item["code"]]
+            ws[f"D{row}"] = "từ đợt thi đua"
+            ws[f"E{row}"] = f"Hệ thống tính, không điền: {d['explanation']}"
+            ws[ref] = float(d["points"]) if d["points"] else None
+            ws[ref].fill = FIXED
+            row += 1
+            return ref
         given = (values or {}).get(item["code"])
         _open(ws, ref, float(given) if given is not None else None)
         dv = _validation(ref, item["max"], item["step"], cap)
@@ -181,7 +197,7 @@ def _self_assessment(wb: Workbook, f: dict[str, Any], where: _Map) -> None:
     if f["returned_comment"]:
         ws["A6"] = f"BẢN LẦN {f['version']} BỊ TRẢ LẠI ĐỂ SỬA. Lý do: {f['returned_comment']}"
         ws["A6"].font = Font(bold=True, color="C00000")
-    row = _score_table(ws, f, f["own"], "", where)
+    row = _score_table(ws, f, f["own"], "", where, f["drive"])
     row = _text(ws, row, "Thành tích nổi bật", f["achievements"], "achievements", where)
     row = _text(ws, row, "Tồn tại, hạn chế", f["shortcomings"], "shortcomings", where)
     _text(ws, row, "Minh chứng (mỗi dòng một mục)", "\n".join(f["evidence"]), "evidence", where)
@@ -207,7 +223,7 @@ def _review(wb: Workbook, f: dict[str, Any], where: _Map) -> None:
         ws["A6"] = f"Chấm chéo: {r['name']} ({r['code']})" + (" — đã nộp" if r["scores"] else "")
         ws["A6"].font = Font(bold=True, size=12)
         where.add(f"reviews[{i}].reviewee", ws, "A6")
-        row = _score_table(ws, f, r["scores"], f"reviews[{i}].", where)
+        row = _score_table(ws, f, r["scores"], f"reviews[{i}].", where, r["drive"])
         _text(ws, row, "Nhận xét", r["comment"], f"reviews[{i}].comment", where)
         _protect(ws)
     where.rows += [(f"reviewee:{i}", r["code"], "") for i, r in enumerate(f["reviewees"])]

@@ -43,6 +43,7 @@ def scheme_data(ctx: FormContext) -> dict[str, Any]:
                         "step": _pts(c.step),
                         "kind": KIND_LABELS[c.kind],
                         "target": c.target,
+                        "from_drives": c.from_drives,
                     }
                     for c in g.criteria
                 ],
@@ -50,7 +51,13 @@ def scheme_data(ctx: FormContext) -> dict[str, Any]:
             for g in scheme.groups
         ],
         "bonuses": [
-            {"code": b.code, "name": b.name, "max": _pts(b.max_points), "step": _pts(b.step)}
+            {
+                "code": b.code,
+                "name": b.name,
+                "max": _pts(b.max_points),
+                "step": _pts(b.step),
+                "from_drives": b.from_drives,
+            }
             for b in scheme.bonuses
         ],
         "penalties": [
@@ -59,6 +66,17 @@ def scheme_data(ctx: FormContext) -> dict[str, Any]:
         ],
         "max_bonus": _pts(scheme.max_bonus),
     }
+
+
+def _drive(ctx: FormContext, unit: str) -> dict[str, dict[str, str]]:
+    """The unit's points on the lines computed from the drives: {code: {points, explanation}};
+    a line not fixed yet (the stage has not opened) says so."""
+    fixed = ctx.drive_points.get(unit, {})
+    out = {}
+    for item in ctx.scheme.drive_items:
+        points, explanation = fixed.get(item.code, ("", "tính khi mở giai đoạn tự chấm điểm"))
+        out[item.code] = {"points": points, "explanation": explanation}
+    return out
 
 
 def form_data(ctx: FormContext) -> dict[str, Any]:
@@ -75,6 +93,7 @@ def form_data(ctx: FormContext) -> dict[str, Any]:
         "command": ctx.command,
         "scheme": scheme_data(ctx),
         "own": dict(ctx.own.scores) if ctx.own else None,
+        "drive": _drive(ctx, ctx.unit.code),
         "version": ctx.version,
         "returned_comment": ctx.returned_comment,
         "achievements": ctx.achievements,
@@ -86,6 +105,7 @@ def form_data(ctx: FormContext) -> dict[str, Any]:
                 "name": u.name,
                 "scores": dict(sent.scores) if sent else None,
                 "comment": sent.comment if sent else "",
+                "drive": _drive(ctx, u.code),
             }
             for u, sent in ctx.reviewees
         ],

@@ -50,7 +50,7 @@ from models.types import utcnow
 from rules.results import NominationCandidate, RankedUnit, VoteResult
 from rules.stages import Stage
 from thidua import localtime
-from thidua.services import meeting, votes
+from thidua.services import drive_points, meeting, votes
 from thidua.services.context import CampaignView, latest_closed_run
 from thidua.services.drive_view import drives_of_year
 from thidua.services.explanations import texts_for_minutes
@@ -174,6 +174,7 @@ def minutes_context(
         ),
         tie_decisions=_tie_decisions(session, view, run, vote),
         drives=drives_of_year(session, year=view.year, cluster_id=view.cluster.id or 0),
+        drive_points=drive_points.document_lines(session, view),
     )
 
 
@@ -309,7 +310,7 @@ def _criteria_lines(
     return tuple(
         CriterionLine(
             group=g.name,
-            criterion=c.name,
+            criterion=f"{c.name} (điểm từ kết quả các đợt thi đua)" if c.from_drives else c.name,
             max_points=c.max_points,
             self_points=own.get(c.code),
             peer_mean=(sum(peers[c.code]) / len(peers[c.code])).quantize(Decimal("0.01"))

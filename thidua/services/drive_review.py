@@ -214,6 +214,9 @@ def commend(
     return sorted(chosen)
 
 
+REPORTING = "báo-cáo"  # the phase that waits for the units' reports until the deadline
+
+
 @dataclass(frozen=True)
 class DriveStep:
     """What the drive's review run does next: `record` the results, wait (`key` is fresh for
@@ -241,7 +244,7 @@ def plan(session: Session, drive_id: int, *, today: date | None = None) -> Drive
         if all_in or (today or local_today()) > deadline(drive):
             phase, says = "xác-nhận", "chờ Cụm trưởng xác nhận kết quả"
         else:
-            phase = "báo-cáo"
+            phase = REPORTING
             says = f"chờ các đơn vị báo cáo (hạn {deadline(drive):%d/%m/%Y})"
     drive.waits += 1
     session.add(drive)

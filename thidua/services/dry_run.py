@@ -29,13 +29,13 @@ from models import (
 )
 from rules.config import CycleRules
 from rules.eligibility import nominate
-from rules.rescore import rescore, scheme_changes
+from rules.rescore import recomputed_from_drives, rescore, scheme_changes
 from rules.results import BallotContent, NominationCandidate, RankedUnit, VoteResult
 from rules.scoring import consolidate, rank_units
 from rules.stages import Stage
 from rules.tally import tally
 from thidua.errors import InvalidInput
-from thidua.services import council
+from thidua.services import council, drive_points
 from thidua.services.context import CampaignView, load_campaign
 from thidua.services.progress import latest_assessments
 from thidua.services.results import (
@@ -103,6 +103,21 @@ def _sheets(rows: Sequence[tuple[int | None, str, float]]) -> dict[int, dict[str
     return sheets
 
 
+def _drive_points(
+    session: Session, view: CampaignView, draft: CycleRules
+) -> dict[int, dict[str, Decimal]]:
+    """unit id -> the draft's lines computed from the drives that the stored sheets cannot give,
+    from the year's recorded drive results as they stand (thidua/services/drive_points.py)."""
+    codes = recomputed_from_drives(view.rules.scheme, draft.scheme)
+    if not codes:
+        return {}
+    ids = [u.id for u in view.members if u.id is not None]
+    computed = drive_points.compute(
+        draft.scheme, drive_points.year_outcomes(session, year=view.year, unit_ids=ids)
+    )
+    return {u: {c: items[c][0] for c in codes} for u, items in computed.items()}
+
+
 def _totals(
     session: Session, view: CampaignView, draft: CycleRules
 ) -> tuple[dict[str, Decimal], dict[str, list[Decimal]]]:
@@ -127,18 +142,21 @@ def _totals(
             .where(PeerReview.stage_run_id == pr_run.id)
         ).all()
     )
+    fresh = _drive_points(session, view, draft)
     self_totals: dict[str, Decimal] = {}
     for unit_id, sa in latest_assessments(session, sa_run.id).items():
         if unit_id in codes and sa.status == SubmissionStatus.SUBMITTED:
             assert sa.id is not None
-            self_totals[codes[unit_id]] = rescore(old, new, own.get(sa.id, {}))
+            self_totals[codes[unit_id]] = rescore(old, new, own.get(sa.id, {}), fresh.get(unit_id))
     peer_totals: dict[str, list[Decimal]] = {code: [] for code in view.member_codes}
     reviews = session.exec(select(PeerReview).where(PeerReview.stage_run_id == pr_run.id)).all()
     # In the reviewers' order, as the stage closed them (thidua/services/stages.py).
     for review in sorted(reviews, key=lambda r: codes.get(r.reviewer_unit_id, "")):
         if review.reviewee_unit_id in codes:
             assert review.id is not None
-            total = rescore(old, new, peers.get(review.id, {}))
+            total = rescore(
+                old, new, peers.get(review.id, {}), fresh.get(review.reviewee_unit_id)
+            )
             peer_totals[codes[review.reviewee_unit_id]].append(total)
     return self_totals, peer_totals
 

@@ -35,6 +35,7 @@ from thidua.services.context import (
     latest_stage_run,
     open_stage_run,
 )
+from thidua.services.drive_points import fix_drive_points
 from thidua.services.gaps import unit_scores
 from thidua.services.progress import Verdict, latest_assessments
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
@@ -84,6 +85,8 @@ def open_stage(session: Session, view: CampaignView, stage: Stage) -> StageRun:
         after={"stage": stage, "attempt": attempt, "due_at": run.due_at.isoformat()},
         key=f"stage.open:{view.id}:{stage}:{attempt}",
     )
+    if stage == Stage.SELF_ASSESSMENT:
+        fix_drive_points(session, view)  # once per campaign: a later opening keeps them
     events.stage_opened(session, view, run)
     return run
 

@@ -46,6 +46,7 @@ from thidua.services.context import (
     require_open_stage,
 )
 from thidua.services.deadlines import unit_due
+from thidua.services.drive_points import fixed_points
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.results import ranking_of
 
@@ -66,10 +67,13 @@ def accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) ->
 
 
 def _scores(
-    view: CampaignView, scores: Mapping[str, ScoreValue], prefix: str = ""
+    view: CampaignView,
+    scores: Mapping[str, ScoreValue],
+    prefix: str = "",
+    fixed: Mapping[str, Decimal] | None = None,
 ) -> dict[str, Decimal]:
     try:
-        return validate_scores(view.rules.scheme, scores)
+        return validate_scores(view.rules.scheme, scores, fixed)
     except RuleViolation as exc:
         raise InvalidInput.from_rule(exc, prefix) from exc
 
@@ -88,7 +92,8 @@ def submit_self_assessment(
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
     run = accepting(session, view, Stage.SELF_ASSESSMENT, unit)
-    scores = _scores(view, data.scores)
+    fixed = fixed_points(session, view).get(unit.code)
+    scores = _scores(view, data.scores, fixed=fixed)
     content = {
         "scores": {k: str(v) for k, v in scores.items()},
         "achievements": data.achievements,
@@ -208,7 +213,7 @@ def submit_reviews(
     unit = require_member_officer(actor, view, "chấm chéo")
     run = accepting(session, view, Stage.PEER_REVIEW, unit)
     assert run.id is not None and unit.id is not None and actor.id is not None
-    checked = _check_reviews(view, unit, reviews)
+    checked = _check_reviews(view, unit, reviews, fixed_points(session, view))
     written = []
     for item, reviewee, scores in checked:
         assert reviewee.id is not None
@@ -262,7 +267,10 @@ def submit_reviews(
 
 
 def _check_reviews(
-    view: CampaignView, unit: Unit, reviews: list[ReviewInput]
+    view: CampaignView,
+    unit: Unit,
+    reviews: list[ReviewInput],
+    fixed: Mapping[str, Mapping[str, Decimal]],
 ) -> list[tuple[ReviewInput, Unit, dict[str, Decimal]]]:
     """Every review checked before any is written; all the problems of all of them at once."""
     problems: list[Problem] = []
@@ -282,7 +290,7 @@ def _check_reviews(
             problems.append(Problem(field + "reviewee", f"'{item.reviewee}' được chấm hai lần"))
         seen.add(item.reviewee)
         try:
-            scores = _scores(view, item.scores, field)
+            scores = _scores(view, item.scores, field, fixed.get(item.reviewee))
         except InvalidInput as exc:
             problems.extend(exc.problems)
             continue

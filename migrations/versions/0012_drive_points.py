@@ -13,7 +13,7 @@ from alembic import op
 import models.types
 
 revision: str = "0012_drive_points"
-down_revision: str | Sequence[str] | None = "0008_drives"
+down_revision: str | Sequence[str] | None = "0009_web"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

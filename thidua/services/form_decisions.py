@@ -17,10 +17,7 @@ from sqlmodel import Session
 from models import Actor
 from rules.stages import STAGE_ORDER, Stage
 from thidua.errors import InvalidInput
-from thidua.services.decisions import Outcome, confirm_stage, decide
 from thidua.services.form_choices import DirectorateAction, LeaderAction, ReturnTarget
-from thidua.services.submissions import return_self_assessment
-from thidua.services.votes import decide_tie
 
 Action = Literal["approve", "amend", "return", "confirm", "return-unit", "chair-tie"]
 DIRECTORATE_ACTIONS = ("approve", "amend", "return")
@@ -220,6 +217,12 @@ def apply(
     via: str,
 ) -> None:
     """Take the decision through the same services the CLI uses (same checks, same audit)."""
+    # Imported here: every command imports this module (through the check of who is acting),
+    # and most of them never apply a form's decision.
+    from thidua.services.decisions import Outcome, confirm_stage, decide
+    from thidua.services.submissions import return_self_assessment
+    from thidua.services.votes import decide_tie
+
     if (stage == Stage.APPROVAL) != (decision.action in DIRECTORATE_ACTIONS):
         raise InvalidInput(
             "decision", f"'{decision.action}' không phải quyết định của giai đoạn '{stage.label}'"

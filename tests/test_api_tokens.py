@@ -113,7 +113,7 @@ def test_a_token_stops_when_its_account_changes_role_or_retires(db: str) -> None
         api_tokens.authenticate(s, token)
 
 
-def test_only_an_admin_issues_lists_and_revokes_and_never_for_an_admin(db: str) -> None:
+def test_only_an_admin_issues_lists_and_revokes_and_an_admin_token_only_reads(db: str) -> None:
     _issue()
     with session_scope() as s:
         officer, admin = get_actor(s, "canbo.ptm"), get_actor(s, "quantri")
@@ -125,8 +125,8 @@ def test_only_an_admin_issues_lists_and_revokes_and_never_for_an_admin(db: str) 
             api_tokens.listing(s, by=officer)
         with pytest.raises(Forbidden):
             api_tokens.revoke(s, by=officer, token_id=1)
-        with pytest.raises(InvalidInput, match="quản trị"):
-            api_tokens.issue(s, by=admin, system="X", actor=admin, scope=TokenScope.READ)
+        with pytest.raises(InvalidInput, match="chỉ được đọc"):
+            api_tokens.issue(s, by=admin, system="X", actor=admin, scope=TokenScope.ACT)
         with pytest.raises(InvalidInput) as past:
             api_tokens.issue(
                 s,
@@ -142,8 +142,9 @@ def test_only_an_admin_issues_lists_and_revokes_and_never_for_an_admin(db: str) 
         assert blank.value.field == "system"
         with pytest.raises(NotFound):
             api_tokens.revoke(s, by=admin, token_id=999)
+        api_tokens.issue(s, by=admin, system="Kiểm toán", actor=admin, scope=TokenScope.READ)
     with session_scope() as s:
-        assert len(s.exec(select(ApiToken)).all()) == 1
+        assert len(s.exec(select(ApiToken)).all()) == 2
 
 
 def test_a_refused_use_is_logged_without_the_token(db: str) -> None:

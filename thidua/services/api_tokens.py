@@ -7,8 +7,8 @@ the role (and unit) it is to act for, so the audit log names the system. Binding
 rather than inventing a "system" actor keeps one rule set: a system can do nothing its account
 could not, and retiring the account stops its tokens.
 
-A token never carries an admin's power (issuing secrets and tokens stays at the command line),
-and one whose account changed role stops working: it was issued to act for the old role.
+An admin's token only reads (issuing secrets and tokens stays at the command line), and a token
+whose account changed role stops working: it was issued to act for the old role.
 """
 
 import hashlib
@@ -78,11 +78,11 @@ def issue(
     if not system.strip():
         raise InvalidInput("system", "không được để trống")
     check_text("system", system, max_length=TITLE)
-    if actor.role == Role.ADMIN:
+    if actor.role == Role.ADMIN and scope != TokenScope.READ:
         raise InvalidInput(
-            "actor",
-            f"'{actor.username}' là quản trị viên: mã API không mang quyền quản trị; "
-            "hãy tạo một tài khoản riêng cho hệ thống với vai trò nó cần",
+            "scope",
+            f"'{actor.username}' là quản trị viên: mã API của quản trị viên chỉ được đọc "
+            "(cấp mã bí mật và mã API chỉ làm ở dòng lệnh)",
         )
     if not actor.active:
         raise InvalidInput("actor", f"tài khoản '{actor.username}' đã ngừng hoạt động")

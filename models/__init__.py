@@ -41,6 +41,7 @@ from models.org import (
 )
 from models.outputs import Document, Nomination, NominationStatus
 from models.rules_draft import RulesApproval, RulesProposal
+from models.web import FormNonce, SignInAttempt, WebSession
 
 __all__ = [
     "ActionCode",
@@ -74,6 +75,7 @@ __all__ = [
     "DriveUnit",
     "Explanation",
     "Extension",
+    "FormNonce",
     "MemberRole",
     "Membership",
     "Movement",
@@ -88,6 +90,7 @@ __all__ = [
     "RulesProposal",
     "SelfAssessment",
     "SelfScore",
+    "SignInAttempt",
     "StageRun",
     "SubmissionStatus",
     "TitleHistory",
@@ -96,4 +99,5 @@ __all__ = [
     "UnitPublic",
     "VoterRoll",
     "Wait",
+    "WebSession",
 ]

@@ -14,8 +14,6 @@ whose account changed role stops working: it was issued to act for the old role.
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -208,17 +206,6 @@ def require_scope(use: TokenUse, scope: TokenScope) -> None:
         )
 
 
-@contextmanager
-def _as_claimed(label: str, actor_id: int | None) -> Iterator[None]:
-    name = audit.claimed_username.set(label)
-    proven = audit.proven_actor_id.set(actor_id)
-    try:
-        yield
-    finally:
-        audit.claimed_username.reset(name)
-        audit.proven_actor_id.reset(proven)
-
-
 def record_refused_use(
     engine: Engine,
     *,
@@ -236,5 +223,11 @@ def record_refused_use(
         label, actor_id = f"mã API số {token_id}", None
     else:
         label, actor_id = "mã API không rõ", None
-    with _as_claimed(label, actor_id):
-        audit.record_refusal(engine, command=request, reason=reason, campaign_id=campaign_id)
+    audit.record_refusal(
+        engine,
+        command=request,
+        reason=reason,
+        campaign_id=campaign_id,
+        actor_id=actor_id,
+        claimed=label,
+    )

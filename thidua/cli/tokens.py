@@ -1,6 +1,5 @@
 """`thidua token`: API tokens for other systems (issued once, kept as a hash, revocable)."""
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -11,11 +10,9 @@ from thidua.cli import panels
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name
 from thidua.db import session_scope
-from thidua.errors import InvalidInput
 from thidua.limits import TITLE
 from thidua.services import api_tokens
 from thidua.services.context import get_actor
-from thidua.settings import get_settings
 
 token_app = typer.Typer(
     help="Mã API cho hệ thống khác (cổng thông tin tỉnh, cơ sở dữ liệu thi đua quốc gia).",
@@ -31,16 +28,6 @@ ByOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout.")]
-
-
-def _expiry(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput("expires", f"'{text}' không phải thời điểm ISO 8601") from None
-    return value if value.tzinfo else value.replace(tzinfo=get_settings().tz)
 
 
 @token_app.command("issue")
@@ -85,7 +72,7 @@ def issue(
             system=system,
             actor=get_actor(session, actor),
             scope=scope,
-            expires_at=_expiry(expires),
+            expires_at=localtime.parse(expires, "expires") if expires else None,
         )
         token_id, expires_at = row.id, row.expires_at
     if as_json:

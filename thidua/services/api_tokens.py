@@ -51,6 +51,9 @@ class TokenUse:
     token_id: int
     system: str
     scope: TokenScope
+    # Read when the token is checked: still usable (audit of a refusal) after a rollback.
+    actor_id: int = 0
+    username: str = ""
 
     @property
     def via(self) -> str:
@@ -195,7 +198,15 @@ def authenticate(session: Session, token: str | None) -> TokenUse:
     if problem is not None or actor is None:
         raise TokenRefused(f"Mã API số {row.id} ({row.system}) {problem[1]}", token_id=row.id)
     assert row.id is not None
-    return TokenUse(actor=actor, token_id=row.id, system=row.system, scope=TokenScope(row.scope))
+    assert actor.id is not None
+    return TokenUse(
+        actor=actor,
+        token_id=row.id,
+        system=row.system,
+        scope=TokenScope(row.scope),
+        actor_id=actor.id,
+        username=actor.username,
+    )
 
 
 def require_scope(use: TokenUse, scope: TokenScope) -> None:
@@ -218,7 +229,7 @@ def record_refused_use(
     """Log a refused API request (no valid token, or a valid one refused an action) in its own
     transaction, as the CLI logs a refused command."""
     if use is not None:
-        label, actor_id = f"mã API số {use.token_id} ({use.system})", use.actor.id
+        label, actor_id = f"mã API số {use.token_id} ({use.system})", use.actor_id
     elif token_id is not None:
         label, actor_id = f"mã API số {token_id}", None
     else:

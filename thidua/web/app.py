@@ -14,9 +14,9 @@ STATIC = "/static"
 
 def routers() -> list[APIRouter]:
     """Every router of the portal. A new page module adds its router here."""
-    from thidua.web import home, signin
+    from thidua.web import campaigns, documents, home, signin
 
-    return [signin.router, home.router]
+    return [signin.router, home.router, campaigns.router, documents.router]
 
 
 class UndeclaredRoute(RuntimeError):

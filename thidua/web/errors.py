@@ -59,9 +59,11 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
     signed: Signed | None = getattr(request.state, "signed", None)
     # An API request acts as its token's account (thidua/web/api/auth.py).
     use: TokenUse | None = getattr(request.state, "api_token", None)
-    actor = signed.actor if signed else (use.actor if use else None)
+    # Names read when the request was authenticated: still there after a rollback.
+    actor_id = signed.actor_id if signed else (use.actor_id if use else None)
+    username = signed.username if signed else (use.username if use else "")
     if claimed is None and use is not None:
-        claimed = f"{use.actor.username} (mã API số {use.token_id}, {use.system})"
+        claimed = f"{use.username} (mã API số {use.token_id}, {use.system})"
     campaign = request.path_params.get("campaign_id")
     try:
         record_refusal(
@@ -69,8 +71,8 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
             command=f"{'api' if use else 'web'} {request.method} {request.url.path}",
             reason=reason,
             campaign_id=int(campaign) if str(campaign).isdigit() else None,
-            actor_id=actor.id if actor else None,
-            claimed=claimed if claimed is not None else (actor.username if actor else None),
+            actor_id=actor_id,
+            claimed=claimed if claimed is not None else (username or None),
         )
     except Exception:  # the database may be the very thing that is wrong
         return

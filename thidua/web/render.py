@@ -2,9 +2,10 @@
 
 Templates are in thidua/web/templates (autoescaped, StrictUndefined) and extend base.html.
 Every page gets: `t` (words in the page's language), `lang`, `me` (the signed-in person or
-None), `csrf` (the token for forms; macros.csrf_field puts it in), `flash` (a message left by
-the previous request), `url(path)` (a link under the proxy's root path), and the
-Vietnamese filters of thidua/templating.py (diem, ngay, gio…) plus `local_time` (localtime.clock).
+None; `who` their name, safe on an error page), `csrf` (the token for forms;
+macros.csrf_field puts it in), `flash` (a message left by the previous request), `url(path)`
+(a link under the proxy's root path), and the Vietnamese filters of thidua/templating.py
+(diem, ngay, gio…) plus `local_time` (localtime.clock).
 """
 
 import secrets
@@ -89,6 +90,7 @@ def page(
             t=translator(lang),
             lang=lang,
             me=signed.actor if signed else None,
+            who=signed.name if signed else "",
             csrf=csrf,
             flash=flash,
             url=lambda path: url(request, path),

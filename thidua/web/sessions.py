@@ -39,6 +39,11 @@ class Signed:
     actor: Actor
     session_id: int
     csrf: str
+    # Read when the session is checked: still usable (error page, audit) after a rollback
+    # expired `actor`.
+    actor_id: int = 0
+    username: str = ""
+    name: str = ""
 
 
 def csrf_for(token: str) -> str:
@@ -91,7 +96,15 @@ def resolve(db: Session, token: str | None) -> Signed | None:
     if now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
         db.add(row)
-    return Signed(actor=actor, session_id=row.id, csrf=csrf_for(token))
+    assert actor.id is not None
+    return Signed(
+        actor=actor,
+        session_id=row.id,
+        csrf=csrf_for(token),
+        actor_id=actor.id,
+        username=actor.username,
+        name=actor.full_name,
+    )
 
 
 def end(db: Session, session_id: int | None) -> None:

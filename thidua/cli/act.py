@@ -26,14 +26,11 @@ from thidua.cli.options import (
 )
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
-from thidua.forms import checks
+from thidua.forms import checks, submit
 from thidua.forms.read import read_form
 from thidua.limits import NAME, TITLE
 from thidua.services import decisions, submissions
-from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
-from thidua.services.results import ranking_of
-from thidua.templating import diem
 
 submit_app = typer.Typer(
     help="Nộp bản tự chấm, phiếu chấm chéo, phiếu bầu kín (submit for your unit).",
@@ -85,12 +82,8 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
     filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        unit = require_member_officer(who, view, "nộp bản tự chấm điểm")
-        data = checks.check_self_assessment(view, unit, filled)
-        sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
-        name = unit.name
-    done(f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), tổng điểm {diem(sa.total)}.")
+        said = submit.self_assessment(session, actor=who, campaign_id=campaign, filled=filled)
+    done(said)
 
 
 @submit_app.command("review")
@@ -100,14 +93,8 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        unit = require_member_officer(who, view, "chấm chéo")
-        data = checks.check_reviews(view, unit, filled)
-        written = submissions.submit_reviews(
-            session, actor=who, campaign_id=campaign, reviews=data.reviews
-        )
-        names = [_unit_name(session, r.reviewee_unit_id) for r in written]
-    done(f"Đã nhận {len(written)} phiếu chấm chéo của {unit.name}: {', '.join(names)}.")
+        said = submit.reviews(session, actor=who, campaign_id=campaign, filled=filled)
+    done(said)
 
 
 @submit_app.command("ballot")
@@ -139,7 +126,8 @@ def submit_ballot(
             who = authenticated(session, actor)
             view = load_campaign(session, campaign)
             voter = view.unit(unit)
-            ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
+            proposed = submit.proposed_titles(session, view.id)
+            ballot = checks.check_ballot(view, voter, filled, proposed)
             cast_written_ballot(
                 session, actor=who, campaign_id=campaign, unit_code=unit, ballot=ballot
             )
@@ -151,18 +139,8 @@ def submit_ballot(
         return
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        voter = require_member_officer(who, view, "bỏ phiếu")
-        ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
-        submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
-    done(
-        f"Đã ghi nhận phiếu bầu kín của {voter.name}. Nội dung phiếu được lưu tách khỏi danh sách "
-        "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào."
-    )
-
-
-def _proposed(session: Session, campaign_id: int) -> dict[str, str | None]:
-    return {r.unit: r.proposed_title for r in ranking_of(session, campaign_id) or []}
+        said = submit.ballot(session, actor=who, campaign_id=campaign, filled=filled)
+    done(said)
 
 
 def return_cmd(

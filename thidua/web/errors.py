@@ -62,13 +62,13 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
     # Names read when the request was authenticated: still there after a rollback.
     actor_id = signed.actor_id if signed else (use.actor_id if use else None)
     username = signed.username if signed else (use.username if use else "")
-    if claimed is None and use is not None:
-        claimed = f"{use.username} (mã API số {use.token_id}, {use.system})"
     campaign = request.path_params.get("campaign_id")
     try:
         record_refusal(
             get_engine(),
-            command=f"{'api' if use else 'web'} {request.method} {request.url.path}",
+            command=f"web {request.method} {request.url.path}"
+            if use is None
+            else f"api {request.method} {request.url.path} (mã API số {use.token_id})",
             reason=reason,
             campaign_id=int(campaign) if str(campaign).isdigit() else None,
             actor_id=actor_id,

@@ -1,0 +1,66 @@
+"""Who an API request acts as: the account its bearer token is bound to, never a session
+cookie (so there is no CSRF to check). Deny by default, as every route of the portal: each
+route names its roles with `token(…)`, and an action also needs a token scoped to act."""
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from models import Role, TokenScope
+from thidua.db import get_engine
+from thidua.errors import Forbidden
+from thidua.services import api_tokens
+from thidua.services.api_tokens import TokenRefused, TokenUse
+from thidua.web.access import DB, Access, NotSignedIn, Refused, declare
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="mã API",
+    description="Mã API do quản trị viên cấp (`thidua token issue`): "
+    "`Authorization: Bearer thidua_…`.",
+)
+
+
+def request_line(request: Request) -> str:
+    return f"api {request.method} {request.url.path}"[:500]
+
+
+def token(*roles: Role, act: bool = False) -> Any:
+    """The dependency of an API route open to these roles; `act`: it changes something, and a
+    read-only token is refused (403)."""
+    if not roles:
+        raise ValueError("token() needs at least one role")
+    access = Access(roles=frozenset(roles))
+
+    @declare(access)
+    def guard(
+        request: Request,
+        db: DB,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> TokenUse:
+        given = credentials.credentials if credentials else None
+        try:
+            use = api_tokens.authenticate(db, given)
+        except TokenRefused as exc:
+            if given:  # a request with no token at all is no attempt worth a log line
+                api_tokens.record_refused_use(
+                    get_engine(), request=request_line(request), reason=exc.message,
+                    token_id=exc.token_id,
+                )  # fmt: skip
+            raise NotSignedIn(exc.message) from None
+        request.state.api_token = use
+        if use.actor.role not in access.roles:
+            raise Refused(
+                f"Mã API số {use.token_id} ({use.system}) gắn với tài khoản "
+                f"'{use.username}', vai trò không được dùng đường dẫn này",
+                what="role",
+            )
+        if act:
+            try:
+                api_tokens.require_scope(use, TokenScope.ACT)
+            except Forbidden as exc:
+                raise Refused(exc.message, what="scope") from None
+        return use
+
+    return Depends(guard)

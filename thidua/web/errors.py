@@ -90,6 +90,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
         if is_api(request):
+            from thidua.web.api.auth import log_refused_token
+
+            log_refused_token(request)
             response = error_response(request, 401, str(exc) or "Chưa xác thực")
             response.headers["WWW-Authenticate"] = "Bearer"
             return response

@@ -26,6 +26,22 @@ def request_line(request: Request) -> str:
     return f"api {request.method} {request.url.path}"[:500]
 
 
+def log_refused_token(request: Request) -> None:
+    """Log the refused token of this request, if it came with one (a request with no token at
+    all is no attempt worth a line). In its own transaction: the request's own has ended, and
+    on SQLite it held the write lock."""
+    refused: TokenRefused | None = getattr(request.state, "api_refused", None)
+    if refused is None:
+        return
+    try:
+        api_tokens.record_refused_use(
+            get_engine(), request=request_line(request), reason=refused.message,
+            token_id=refused.token_id,
+        )  # fmt: skip
+    except Exception:  # the database may be the very thing that is wrong
+        return
+
+
 def token(*roles: Role, act: bool = False) -> Any:
     """The dependency of an API route open to these roles; `act`: it changes something, and a
     read-only token is refused (403)."""
@@ -43,11 +59,8 @@ def token(*roles: Role, act: bool = False) -> Any:
         try:
             use = api_tokens.authenticate(db, given)
         except TokenRefused as exc:
-            if given:  # a request with no token at all is no attempt worth a log line
-                api_tokens.record_refused_use(
-                    get_engine(), request=request_line(request), reason=exc.message,
-                    token_id=exc.token_id,
-                )  # fmt: skip
+            if given:  # logged by the 401's handler (errors.py), once this transaction is over
+                request.state.api_refused = exc
             raise NotSignedIn(exc.message) from None
         request.state.api_token = use
         if use.actor.role not in access.roles:

@@ -8,6 +8,7 @@ CLI and the portal do (thidua/wake.py); submissions do not: the run is woken whe
 ready to move, not once per input.
 """
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path
@@ -49,6 +50,13 @@ def _woken(db: DB, background: BackgroundTasks, campaign_id: int) -> str:
     return "scheduled"
 
 
+def _filed(how: Callable[..., str], db: DB, use: TokenUse, campaign_id: int, data: Any) -> Any:
+    """A form filed as `thidua submit --file` files it (thidua/forms/submit.py)."""
+    filled = Filled(required(data))
+    said = how(db, actor=use.actor, campaign_id=campaign_id, filled=filled, via=use.via)
+    return {"message": said}
+
+
 @router.post(
     "/campaigns/{campaign_id}/self-assessment",
     summary="Nộp bản tự chấm",
@@ -60,10 +68,7 @@ def _woken(db: DB, background: BackgroundTasks, campaign_id: int) -> str:
 def self_assessment(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[str, Any]:
     """Cán bộ đơn vị nộp bản tự chấm điểm của đơn vị mình; nộp lại sau khi Cụm trưởng trả lại.
     Gửi lại đúng bản đã nộp không ghi thêm gì."""
-    said = submit.self_assessment(
-        db, actor=use.actor, campaign_id=campaign_id, filled=Filled(required(data)), via=use.via
-    )
-    return {"message": said}
+    return _filed(submit.self_assessment, db, use, campaign_id, data)
 
 
 @router.post(
@@ -76,10 +81,7 @@ def self_assessment(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -
 )
 def reviews(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[str, Any]:
     """Cán bộ đơn vị chấm chéo các đơn vị khác trong cụm (không bao giờ đơn vị mình)."""
-    said = submit.reviews(
-        db, actor=use.actor, campaign_id=campaign_id, filled=Filled(required(data)), via=use.via
-    )
-    return {"message": said}
+    return _filed(submit.reviews, db, use, campaign_id, data)
 
 
 @router.post(
@@ -93,10 +95,7 @@ def reviews(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[s
 def ballot(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[str, Any]:
     """Cán bộ đơn vị bỏ phiếu kín cho đơn vị mình, một lần. Nội dung phiếu lưu tách khỏi danh
     sách đã bỏ phiếu: không ai biết phiếu nào của đơn vị nào."""
-    said = submit.ballot(
-        db, actor=use.actor, campaign_id=campaign_id, filled=Filled(required(data)), via=use.via
-    )
-    return {"message": said}
+    return _filed(submit.ballot, db, use, campaign_id, data)
 
 
 @router.post(

@@ -27,7 +27,7 @@ from thidua.services.context import load_campaign
 from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
 from thidua.wake import wake
 from thidua.web.access import DB
-from thidua.web.api.auth import token
+from thidua.web.api.auth import release, token
 from thidua.web.api.body import documented, json_body, model_of, required
 from thidua.web.api.schemas import ERRORS, ActionOut, ConfirmIn, DecideIn, ExtendIn, ReturnIn
 
@@ -54,7 +54,7 @@ def _filed(how: Callable[..., str], db: DB, use: TokenUse, campaign_id: int, dat
     """A form filed as `thidua submit --file` files it (thidua/forms/submit.py)."""
     filled = Filled(required(data))
     said = how(db, actor=use.actor, campaign_id=campaign_id, filled=filled, via=use.via)
-    return {"message": said}
+    return release(db, {"message": said})
 
 
 @router.post(
@@ -111,7 +111,9 @@ def return_unit(db: DB, use: Leader, campaign_id: CampaignId, data: Json) -> dic
         db, actor=use.actor, campaign_id=campaign_id, unit_code=given.unit,
         comment=given.comment, via=use.via,
     )  # fmt: skip
-    return {"message": f"Đã trả lại bản tự chấm (lần {sa.version}) của {given.unit} để sửa."}
+    return release(
+        db, {"message": f"Đã trả lại bản tự chấm (lần {sa.version}) của {given.unit} để sửa."}
+    )
 
 
 @router.post(
@@ -129,7 +131,7 @@ def confirm(
         db, actor=use.actor, campaign_id=campaign_id, meeting=meeting, via=use.via
     )
     woken = _woken(db, background, campaign_id)
-    return {"message": f"Đã xác nhận giai đoạn '{run.stage.label}'.", "wake": woken}
+    return release(db, {"message": f"Đã xác nhận giai đoạn '{run.stage.label}'.", "wake": woken})
 
 
 @router.post(
@@ -145,7 +147,9 @@ def extend(db: DB, use: Leader, campaign_id: CampaignId, data: Json) -> dict[str
         db, actor=use.actor, campaign_id=campaign_id, unit_code=given.unit,
         until=localtime.parse(given.until, "until"), reason=given.reason,
     )  # fmt: skip
-    return {"message": f"Đã gia hạn cho {given.unit} đến {localtime.clock(ext.until)}."}
+    return release(
+        db, {"message": f"Đã gia hạn cho {given.unit} đến {localtime.clock(ext.until)}."}
+    )
 
 
 @router.post(
@@ -170,4 +174,4 @@ def decide(
         return_to=Stage(given.to) if given.to else None, via=use.via,
     )  # fmt: skip
     woken = _woken(db, background, campaign_id)
-    return {"message": f"Đã ghi quyết định ({given.outcome.value}).", "wake": woken}
+    return release(db, {"message": f"Đã ghi quyết định ({given.outcome.value}).", "wake": woken})

@@ -131,6 +131,4 @@ def endpoints(request: Request) -> list[dict[str, Any]]:
 
 @router.get("/docs", include_in_schema=False)
 def docs(request: Request, _: Annotated[None, public]) -> Response:
-    return page(
-        request, "api_docs.html", endpoints=endpoints(request), description=DESCRIPTION
-    )
+    return page(request, "api_docs.html", endpoints=endpoints(request), description=DESCRIPTION)

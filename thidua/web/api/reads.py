@@ -21,7 +21,7 @@ from thidua.services.api_tokens import TokenUse
 from thidua.services.context import CampaignView, load_campaign
 from thidua.services.pending import pending as pending_items
 from thidua.web.access import DB
-from thidua.web.api.auth import token
+from thidua.web.api.auth import release, token
 from thidua.web.api.schemas import (
     ERRORS,
     AuditEventOut,
@@ -52,7 +52,7 @@ def readable(db: DB, use: TokenUse, campaign_id: CampaignId) -> CampaignView:
 def pending(db: DB, use: Reader) -> list[dict[str, Any]]:
     """Những việc đang chờ tài khoản của mã API, trong mọi đợt bình xét đang mở, hạn gần
     nhất trước (như `thidua pending`)."""
-    return [p.to_json() for p in pending_items(db, use.actor)]
+    return release(db, [p.to_json() for p in pending_items(db, use.actor)])
 
 
 @router.get("/campaigns", summary="Các đợt bình xét được xem", response_model=list[CampaignOut])
@@ -64,19 +64,19 @@ def campaigns(
     out = []
     for i in reversed(queries.campaign_ids(db, year=year, readable_by=use.actor)):
         out.append(queries.campaign_state(db, load_campaign(db, i)).to_json())
-    return out
+    return release(db, out)
 
 
 @router.get("/campaigns/{campaign_id}", summary="Tình hình một đợt", response_model=StatusOut)
 def status(db: DB, use: Reader, campaign_id: CampaignId) -> dict[str, Any]:
     """Giai đoạn, hạn, đã nhận, đơn vị còn thiếu (như `thidua status --campaign`)."""
-    return queries.campaign_state(db, readable(db, use, campaign_id)).to_json()
+    return release(db, queries.campaign_state(db, readable(db, use, campaign_id)).to_json())
 
 
 @router.get("/campaigns/{campaign_id}/results", summary="Kết quả", response_model=ResultsOut)
 def results(db: DB, use: Reader, campaign_id: CampaignId) -> dict[str, Any]:
     """Xếp hạng, kết quả bỏ phiếu, quyết định, đề nghị khen thưởng (như `thidua report`)."""
-    return queries.report(db, readable(db, use, campaign_id).id)
+    return release(db, queries.report(db, readable(db, use, campaign_id).id))
 
 
 def _info(doc: Document) -> dict[str, Any]:
@@ -102,7 +102,7 @@ def documents(db: DB, use: Reader, campaign_id: CampaignId) -> list[dict[str, An
         .where(Document.campaign_id == view.id, col(Document.fmt).in_(TEXT_FORMATS))
         .order_by(col(Document.id))
     ).all()
-    return [_info(d) for d in rows]
+    return release(db, [_info(d) for d in rows])
 
 
 @router.get(
@@ -118,7 +118,7 @@ def document(db: DB, use: Reader, campaign_id: CampaignId, key: str) -> Any:
     if key.endswith(".docx"):
         from thidua.services.word import word_document
 
-        return Response(word_document(db, view.id, key), media_type=DOCX)
+        return release(db, Response(word_document(db, view.id, key), media_type=DOCX))
     doc = db.exec(
         select(Document).where(
             Document.campaign_id == view.id,
@@ -128,7 +128,7 @@ def document(db: DB, use: Reader, campaign_id: CampaignId, key: str) -> Any:
     ).first()
     if doc is None:
         raise NotFound(f"Đợt bình xét #{view.id} không có tài liệu '{key[:NAME]}'")
-    return {**_info(doc), "content": doc.content}
+    return release(db, {**_info(doc), "content": doc.content})
 
 
 @router.get(
@@ -149,4 +149,6 @@ def audit(
     audit_log.require_reader(use.actor)
     if campaign is not None:
         load_campaign(db, campaign)
-    return [e.to_json() for e in audit_log.events(db, campaign_id=campaign, limit=limit)]
+    return release(
+        db, [e.to_json() for e in audit_log.events(db, campaign_id=campaign, limit=limit)]
+    )

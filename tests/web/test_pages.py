@@ -2,11 +2,12 @@
 
 import io
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from models import Actor, AuditEvent, Document, Role, Unit
+from models import Actor, AuditEvent, Document, Role, StageRun, Unit
 from rules.defaults import example_scores
 from simulation.participants import Script
 from simulation.synthetic import drive_in_process
@@ -144,3 +145,20 @@ def test_pages_answer_in_english_when_asked(client_as, campaign_id: int) -> None
 
 def test_every_page_fits_a_phone(anonymous: TestClient) -> None:
     assert 'content="width=device-width, initial-scale=1"' in anonymous.get("/signin").text
+
+
+def test_a_deadline_passed_is_marked_overdue(client_as) -> None:
+    officer = client_as("canbo.ptm")
+    assert "quá hạn" not in officer.get("/").text
+    with session_scope() as s:
+        for run in s.exec(select(StageRun)).all():
+            run.due_at = datetime.now(UTC) - timedelta(hours=1)
+            s.add(run)
+    assert 'class="late"' in officer.get("/").text and "(quá hạn)" in officer.get("/").text
+
+
+def test_pages_load_nothing_from_elsewhere_and_refuse_framing(client_as) -> None:
+    answer = client_as("canbo.ptm").get("/")
+    assert answer.headers["content-security-policy"].startswith("default-src 'self'")
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert "http://" not in answer.text and "https://" not in answer.text

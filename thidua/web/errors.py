@@ -62,7 +62,7 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
     # Names read when the request was authenticated: still there after a rollback.
     actor_id = signed.actor_id if signed else (use.actor_id if use else None)
     username = signed.username if signed else (use.username if use else "")
-    campaign = request.path_params.get("campaign_id")
+    campaign = str(request.path_params.get("campaign_id", ""))
     try:
         record_refusal(
             get_engine(),
@@ -70,7 +70,7 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
             if use is None
             else f"api {request.method} {request.url.path} (mã API số {use.token_id})",
             reason=reason,
-            campaign_id=int(campaign) if str(campaign).isdigit() else None,
+            campaign_id=int(campaign) if campaign.isdigit() and len(campaign) <= 9 else None,
             actor_id=actor_id,
             claimed=claimed if claimed is not None else (username or None),
         )

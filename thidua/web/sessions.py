@@ -53,10 +53,14 @@ def csrf_for(token: str) -> str:
 
 
 def start(db: Session, actor: Actor) -> str:
-    """A new session for `actor`; returns the token to put in the cookie."""
+    """A new session for `actor`; returns the token to put in the cookie. Sessions past their
+    absolute expiry are dropped here, so the table holds live sessions and recent idle ones."""
     settings = get_settings()
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    dead = select(WebSession.id).where(col(WebSession.expires_at) <= now)
+    db.execute(delete(FormNonce).where(col(FormNonce.session_id).in_(dead)))
+    db.execute(delete(WebSession).where(col(WebSession.expires_at) <= now))
     assert actor.id is not None
     db.add(
         WebSession(

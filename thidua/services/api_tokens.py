@@ -170,7 +170,7 @@ def listing(session: Session, *, by: Actor) -> list[ApiTokenPublic]:
     now = utcnow()
     return [
         ApiTokenPublic(
-            id=r.id,
+            id=r.id or 0,
             system=r.system,
             scope=r.scope,
             role=r.role,
@@ -195,10 +195,9 @@ def authenticate(session: Session, token: str | None) -> TokenUse:
         raise TokenRefused("Mã API không đúng")
     actor = session.get(Actor, row.actor_id)
     problem = _problem(row, actor, utcnow())
-    if problem is not None or actor is None:
+    if problem is not None:
         raise TokenRefused(f"Mã API số {row.id} ({row.system}) {problem[1]}", token_id=row.id)
-    assert row.id is not None
-    assert actor.id is not None
+    assert row.id is not None and actor is not None and actor.id is not None
     return TokenUse(
         actor=actor,
         token_id=row.id,

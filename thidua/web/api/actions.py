@@ -31,7 +31,7 @@ from thidua.web.api.auth import release, token
 from thidua.web.api.body import documented, json_body, model_of, required
 from thidua.web.api.schemas import ERRORS, ActionOut, ConfirmIn, DecideIn, ExtendIn, ReturnIn
 
-router = APIRouter(prefix="/api/v1", tags=["Thao tác"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/api/v1", tags=["Thao tác"], responses=ERRORS)
 
 Officer = Annotated[TokenUse, token(Role.UNIT_OFFICER, act=True)]
 Leader = Annotated[TokenUse, token(Role.CLUSTER_LEADER, act=True)]
@@ -50,7 +50,9 @@ def _woken(db: DB, background: BackgroundTasks, campaign_id: int) -> str:
     return "scheduled"
 
 
-def _filed(how: Callable[..., str], db: DB, use: TokenUse, campaign_id: int, data: Any) -> Any:
+def _filed(
+    how: Callable[..., str], db: DB, use: TokenUse, campaign_id: int, data: Any
+) -> dict[str, Any]:
     """A form filed as `thidua submit --file` files it (thidua/forms/submit.py)."""
     filled = Filled(required(data))
     said = how(db, actor=use.actor, campaign_id=campaign_id, filled=filled, via=use.via)

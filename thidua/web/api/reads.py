@@ -33,7 +33,7 @@ from thidua.web.api.schemas import (
     StatusOut,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["Đọc"], responses=ERRORS)  # type: ignore[arg-type]
+router = APIRouter(prefix="/api/v1", tags=["Đọc"], responses=ERRORS)
 
 EVERYONE = tuple(Role)
 Reader = Annotated[TokenUse, token(*EVERYONE)]

@@ -2,7 +2,8 @@
 
 KIND is `domain` (floor (a) and the domain path), `prefect` (the Prefect path), `empty`
 (floor (b); `--waits 4,4,…`), `profile` (the domain path under cProfile), `latency` (the CLI
-as people run it) or `scoring` (scoring and tallying at scale against plain SQL). The result is
+as people run it), `scoring` (scoring and tallying at scale against plain SQL) or `web` (the
+portal and its API over HTTP, bench/web.py). The result is
 written as JSON to F; this process's own CPU time and peak memory are in it.
 """
 
@@ -121,10 +122,12 @@ def profile_summary(path: Path) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m bench.job")
-    kinds = ["domain", "prefect", "empty", "profile", "latency", "pending-scale", "scoring"]
+    kinds = ["domain", "prefect", "empty", "profile", "latency", "pending-scale", "scoring", "web"]
     p.add_argument("kind", choices=kinds)
     p.add_argument("--runs", type=int, default=15, help="latency: runs of each command")
     p.add_argument("--clusters", type=int, default=1)
+    p.add_argument("--cli-runs", type=int, default=5, help="web: runs of each CLI command")
+    p.add_argument("--crowd", type=int, default=5, help="web: clusters whose officers cast at once")
     p.add_argument("--waits", default="", help="empty: waits per campaign, comma-separated")
     p.add_argument("--home", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
@@ -154,6 +157,10 @@ def main(argv: list[str] | None = None) -> None:
         from .scoring import run
 
         result = run(a.clusters, pending=lambda: pending_runs(officer_username(unit_code(1, 0)), 3))
+    elif a.kind == "web":
+        from .web import measure as web
+
+        result = web(a.clusters, a.runs, a.cli_runs, a.crowd, a.home)
     elif a.kind == "prefect":
         from .prefect_path import thidua_cycle
 

@@ -362,6 +362,13 @@ def render(results: dict[str, Any]) -> str:
             for ln in _table(["thidua function (cumulative)", "calls", "s", "share"], rows)
         ]
 
+    if results.get("web"):
+        from .web_report import render as render_web
+
+        lines, web_targets = render_web(results["web"], _table)
+        out += lines
+        targets += web_targets
+
     out += ["", "Targets (measured, not asserted):", *("  - " + t for t in targets)]
     out.append(f"\nTotal time: {results.get('total_s')} s")
     return "\n".join(out)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-PARTS = ("domain", "profile", "prefect", "latency", "scoring")
+PARTS = ("domain", "profile", "prefect", "latency", "scoring", "web")
 
 
 def _sizes(text: str) -> list[int]:
@@ -46,6 +46,10 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scoring-clusters", type=int, default=1000)
     p.add_argument("--latency-runs", type=int, default=15)
     p.add_argument("--profile-clusters", type=int, default=10)
+    p.add_argument("--web-sizes", default="10,1000", help="open campaigns, web (default 10,1000)")
+    p.add_argument("--web-runs", type=int, default=30, help="web: requests of each kind")
+    p.add_argument("--web-cli-runs", type=int, default=5, help="web: CLI runs beside them")
+    p.add_argument("--web-crowd", type=int, default=5, help="web: clusters casting at once")
     p.add_argument(
         "--postgres",
         nargs="?",
@@ -59,6 +63,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     a = p.parse_args(argv)
     a.sizes = _sizes(a.sizes)
     a.prefect_sizes = _sizes(a.prefect_sizes)
+    a.web_sizes = _sizes(a.web_sizes)
     if a.large:
         a.sizes = sorted({*a.sizes, 1000})
         a.prefect_sizes = sorted({*a.prefect_sizes, 100})
@@ -239,6 +244,14 @@ def run_all(
                     )
                 finally:
                     drop()
+    if "web" in a.parts:
+        echo(f"The portal over HTTP, one Uvicorn process ({a.web_runs} requests each)")
+        sizes = ("--runs", str(a.web_runs), "--cli-runs", str(a.web_cli_runs))
+        sizes += ("--crowd", str(a.web_crowd))
+        results["web"] = {
+            str(n): job(out, f"web-{n}", "web", "--clusters", str(n), *sizes, echo=echo)
+            for n in a.web_sizes
+        }
     results["total_s"] = round(time.perf_counter() - t0, 1)
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     return results

@@ -6,3 +6,5 @@ HELP_TARGET = 1.5  # `thidua [command] --help` ≤ 1.5 × `python -c "import typ
 COMMAND_TARGET = 1.3  # pending, status, submit ≤ 1.3 × `python -c "import thidua.db"`
 SCOPE_TARGET = 1.2  # pending with 1000 open campaigns ≤ 1.2 × with 10
 SQL_TARGET = 3.0  # service ≤ 3 × plain SQL
+WEB_MEDIAN_MS = 50.0  # "việc của tôi" and casting a ballot over HTTP: median under 50 ms
+WEB_P95_MS = 200.0  # … and p95 under 200 ms

@@ -1,5 +1,6 @@
 """The application database's tables (SQLModel). Importing this package registers them all."""
 
+from models.api_token import ApiToken, ApiTokenPublic, TokenScope
 from models.audit import AuditChainHead, AuditEvent
 from models.auth import ActionCode, Delegation, Extension
 from models.council import CouncilDecision, CouncilOutcome
@@ -47,6 +48,8 @@ __all__ = [
     "ActionCode",
     "Actor",
     "ActorPublic",
+    "ApiToken",
+    "ApiTokenPublic",
     "AuditChainHead",
     "AuditEvent",
     "Ballot",
@@ -93,6 +96,7 @@ __all__ = [
     "StageRun",
     "SubmissionStatus",
     "TitleHistory",
+    "TokenScope",
     "Unit",
     "UnitPublic",
     "VoterRoll",

@@ -40,3 +40,28 @@ def test_domain_path_at_one_cluster_prints_its_figures(tmp_path: Path) -> None:
     assert result["rows_by_table"]["peerscore"] == 10 * 9 * 20  # 20-criterion sheets
     assert result["rows_by_table"]["ballot"] == 10
     assert result["cpu_s"] <= result["wall_s"] * 2 + 1
+
+
+def test_web_path_at_a_tiny_size_prints_its_figures(tmp_path: Path) -> None:
+    """The portal over HTTP: a real Uvicorn process, ballots through the API, the crowd counted.
+    Figures are printed, never compared with a target here."""
+    # 50 officers at once: more than the server's thread pool (40), where a transaction held
+    # across two of its hops once starved it until SQLite's busy timeout failed them.
+    args = ["--only", "web", "--web-sizes", "6", "--web-runs", "3", "--web-cli-runs", "1"]
+    args += ["--web-crowd", "5", "--out", str(tmp_path)]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "The portal over HTTP" in done.stdout, done.stdout
+    result = json.loads((tmp_path / "results.json").read_text())["web"]["6"]
+    assert "error" not in result, (tmp_path / "web-6.log").read_text()[-2000:]
+    assert result["ballot_api"]["runs"] == 3 and result["html_pending"] is True
+    crowd = result["crowd"]
+    assert crowd["officers"] == crowd["accepted"] == crowd["ballots"] == crowd["voter_roll"] == 50
+    assert crowd["lost"] == crowd["doubled"] == crowd["errors"] == 0

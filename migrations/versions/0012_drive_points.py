@@ -1,7 +1,7 @@
 """Points of the year-end scheme's lines that come from the year's drives, fixed per campaign.
 
 Revision ID: 0012_drive_points
-Revises: 0008_drives
+Revises: 0011_api_tokens
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 import models.types
 
 revision: str = "0012_drive_points"
-down_revision: str | Sequence[str] | None = "0009_web"
+down_revision: str | Sequence[str] | None = "0011_api_tokens"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

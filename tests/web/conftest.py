@@ -126,10 +126,24 @@ def csrf_of(client: TestClient) -> str:
 
 @pytest.fixture
 def api_auth(web_db: str) -> Callable[[Role], dict[str, str]]:
-    """Headers that authenticate an /api/ request as `role` (a token an admin issued).
-    The API module replaces this when it adds its token scheme."""
+    """Headers that authenticate an /api/ request as `role`: a token an admin issued for that
+    role's person in the sample, scoped to act (an admin's token only reads)."""
+    from models import TokenScope
+    from thidua.services import api_tokens
+
+    issued: dict[Role, str] = {}
 
     def headers(role: Role) -> dict[str, str]:
-        raise NotImplementedError("tests/web/conftest.py: api_auth needs the API's tokens")
+        if role not in issued:
+            scope = TokenScope.READ if role == Role.ADMIN else TokenScope.ACT
+            with session_scope() as s:
+                _, issued[role] = api_tokens.issue(
+                    s,
+                    by=get_actor(s, ADMIN[0]),
+                    system=f"Hệ thống thử ({role.value})",
+                    actor=get_actor(s, USER_OF_ROLE[role]),
+                    scope=scope,
+                )
+        return {"Authorization": f"Bearer {issued[role]}"}
 
     return headers

@@ -26,15 +26,13 @@ from thidua.cli.options import (
 )
 from thidua.db import session_scope
 from thidua.errors import InvalidInput
-from thidua.forms import checks
+from thidua.forms import checks, submit
 from thidua.forms.read import read_form
 from thidua.limits import NAME, TITLE
 from thidua.services import decisions, submissions
 from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
-from thidua.services.drive_points import fixed_points
 from thidua.services.results import ranking_of
-from thidua.templating import diem
 
 submit_app = typer.Typer(
     help="Nộp bản tự chấm, phiếu chấm chéo, phiếu bầu kín (submit for your unit).",
@@ -86,17 +84,8 @@ def submit_self_assessment(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt
     filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        unit = require_member_officer(who, view, "nộp bản tự chấm điểm")
-        fixed = fixed_points(session, view)
-        data = checks.check_self_assessment(view, unit, filled, fixed)
-        sa = submissions.submit_self_assessment(session, actor=who, campaign_id=campaign, data=data)
-        name, given = unit.name, fixed.get(unit.code)
-    drives = f" (gồm {diem(sum(given.values()))} điểm từ các đợt thi đua)" if given else ""
-    done(
-        f"Đã nhận bản tự chấm điểm của {name} (lần {sa.version}), "
-        f"tổng điểm {diem(sa.total)}{drives}."
-    )
+        said = submit.self_assessment(session, actor=who, campaign_id=campaign, filled=filled)
+    done(said)
 
 
 @submit_app.command("review")
@@ -106,14 +95,8 @@ def submit_review(campaign: CampaignOpt, actor: ActorOpt, file: FileOpt) -> None
     filled = read_form(file)
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        unit = require_member_officer(who, view, "chấm chéo")
-        data = checks.check_reviews(view, unit, filled, fixed_points(session, view))
-        written = submissions.submit_reviews(
-            session, actor=who, campaign_id=campaign, reviews=data.reviews
-        )
-        names = [_unit_name(session, r.reviewee_unit_id) for r in written]
-    done(f"Đã nhận {len(written)} phiếu chấm chéo của {unit.name}: {', '.join(names)}.")
+        said = submit.reviews(session, actor=who, campaign_id=campaign, filled=filled)
+    done(said)
 
 
 @submit_app.command("ballot")

@@ -31,7 +31,7 @@ def bench(
         str | None, typer.Option(help="URL máy chủ PostgreSQL: chạy thêm phần chấm điểm trên đó")
     ] = None,
     only: Annotated[
-        str, typer.Option(help="Chỉ chạy: domain,profile,prefect,latency,scoring")
+        str, typer.Option(help="Chỉ chạy: domain,profile,prefect,latency,scoring,web")
     ] = "",
     skip: Annotated[str, typer.Option(help="Bỏ qua các phần này")] = "",
     latency_runs: Annotated[int, typer.Option(help="Số lần chạy mỗi lệnh")] = 15,

@@ -35,6 +35,7 @@ MODULES = (
     "org",
     "nextyear",
     "drives",
+    "tokens",
 )
 INDEX_FILE = Path(__file__).with_name("command_index.py")
 

@@ -6,7 +6,6 @@ notes go to stderr, so `thidua status --json | jq` always gets clean JSON.
 
 import json
 import os
-import re
 import stat
 import sys
 from datetime import datetime
@@ -25,8 +24,14 @@ from models import Actor
 from thidua import localtime
 from thidua.cli.context import on_behalf_of
 from thidua.errors import InvalidInput, Problem, ThiduaError, field_path, reason_of
-from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES, NAME, text_problem
-from thidua.parse_errors import json_reason, yaml_reason
+from thidua.forms.json_text import DUPLICATE as _DUPLICATE
+from thidua.forms.json_text import UNREADABLE_VALUE as _UNREADABLE_VALUE
+from thidua.forms.json_text import field_part as _field_part
+from thidua.forms.json_text import key_text as _key_text
+from thidua.forms.json_text import parse_json
+from thidua.forms.json_text import refuse_duplicates as _refuse_duplicates
+from thidua.limits import MAX_DEPTH, MAX_FILE_BYTES
+from thidua.parse_errors import yaml_reason
 from thidua.services.audit import claimed_username, proven_actor_id
 from thidua.services.auth import authenticate
 from thidua.services.delegation import acting_for
@@ -46,14 +51,6 @@ STATUS_LABELS = {
     "completed": "đã hoàn thành",
     "failed": "bị lỗi",
 }
-
-
-def _field_part(part: int | str) -> int | str:
-    # A key of the input is part of the field's name: an attacker's key must not carry a
-    # megabyte or a control character into the message.
-    if isinstance(part, int) or text_problem(part, max_length=NAME) is None:
-        return part
-    return "[khóa không hợp lệ]"
 
 
 def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
@@ -161,18 +158,6 @@ class _BoundedLoader(yaml.SafeLoader):
         return self.construct_document(node)
 
 
-_DUPLICATE = "khóa bị ghi hai lần; mỗi khóa chỉ được ghi một lần"
-
-
-def _refuse_duplicates(found: list[Problem]) -> None:
-    if found:
-        raise InvalidInput.of(found)
-
-
-def _key_text(value: object) -> str:
-    return str(_field_part(str(value)))
-
-
 def _yaml_duplicates(root: Any) -> list[Problem]:
     """Keys written twice in one mapping, anywhere in the document, with their paths and lines."""
     found: list[Problem] = []
@@ -195,72 +180,6 @@ def _yaml_duplicates(root: Any) -> list[Problem]:
     return sorted(found, key=lambda p: p.field)
 
 
-class _JsonObject(dict[str, Any]):
-    """A JSON object that remembers the keys written twice in it."""
-
-    duplicates: tuple[str, ...] = ()
-
-
-def _json_object(pairs: list[tuple[str, Any]]) -> _JsonObject:
-    obj = _JsonObject(pairs)
-    if len(obj) != len(pairs):
-        seen: set[str] = set()
-        twice = []
-        for key, _ in pairs:
-            if key in seen:
-                twice.append(key)
-            seen.add(key)
-        obj.duplicates = tuple(twice)
-    return obj
-
-
-def _json_duplicates(root: Any) -> list[Problem]:
-    found: list[Problem] = []
-    stack: list[tuple[Any, str]] = [(root, "")]
-    while stack:
-        value, path = stack.pop()
-        if isinstance(value, dict):
-            for key in getattr(value, "duplicates", ()):
-                child = f"{path}.{_key_text(key)}" if path else _key_text(key)
-                found.append(Problem(child, _DUPLICATE))
-            stack.extend(
-                (v, f"{path}.{_key_text(k)}" if path else _key_text(k)) for k, v in value.items()
-            )
-        elif isinstance(value, list):
-            stack.extend((item, f"{path}[{i}]") for i, item in enumerate(value))
-    return sorted(found, key=lambda p: p.field)
-
-
-_JSON_SPECIAL = re.compile(r'["\\\[\]{}]')
-
-
-def _json_too_deep(text: str) -> bool:
-    """Whether brackets outside strings nest deeper than MAX_DEPTH; one pass, no recursion."""
-    depth, in_string, escaped_at = 0, False, -1
-    for m in _JSON_SPECIAL.finditer(text):
-        i, ch = m.start(), m.group()
-        if i == escaped_at:
-            continue
-        if in_string:
-            if ch == "\\":
-                escaped_at = i + 1
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > MAX_DEPTH:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
-
-
-# A number of thousands of digits: Python refuses to convert it (ValueError, not a parse error).
-_UNREADABLE_VALUE = "có giá trị không đọc được (số quá nhiều chữ số hoặc ngày tháng sai)"
-
-
 def load_data(path: Path, field: str = "file") -> Any:
     """The content of a .yaml/.yml/.json file, or InvalidInput naming the file and the problem."""
     suffix = path.suffix.lower()
@@ -271,21 +190,7 @@ def load_data(path: Path, field: str = "file") -> Any:
     except UnicodeDecodeError:
         raise InvalidInput(field, f"tệp '{path.name}' không phải văn bản UTF-8") from None
     if suffix == ".json":
-        if _json_too_deep(text):
-            raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng")
-        try:
-            data = json.loads(text, object_pairs_hook=_json_object)
-        except json.JSONDecodeError as exc:
-            raise InvalidInput(
-                field,
-                f"JSON không hợp lệ ở dòng {exc.lineno}, cột {exc.colno}: {json_reason(exc.msg)}",
-            ) from None
-        except ValueError:
-            raise InvalidInput(field, f"JSON {_UNREADABLE_VALUE}") from None
-        except RecursionError:  # the pre-scan should have caught it; never a traceback
-            raise InvalidInput(field, f"JSON lồng nhau quá {MAX_DEPTH} tầng") from None
-        _refuse_duplicates(_json_duplicates(data))
-        return data
+        return parse_json(text, field)
     try:
         return yaml.load(text, Loader=_BoundedLoader)
     except yaml.YAMLError as exc:

@@ -25,8 +25,17 @@ SECURITY_HEADERS = {
 def routers() -> list[APIRouter]:
     """Every router of the portal. A new page module adds its router here."""
     from thidua.web import campaigns, documents, home, signin
+    from thidua.web.api import actions, docs, reads
 
-    return [signin.router, home.router, campaigns.router, documents.router]
+    return [
+        signin.router,
+        home.router,
+        campaigns.router,
+        documents.router,
+        reads.router,
+        actions.router,
+        docs.router,
+    ]
 
 
 class UndeclaredRoute(RuntimeError):

@@ -140,7 +140,7 @@ def submit_ballot(
             view = load_campaign(session, campaign)
             voter = view.unit(unit)
             ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
-            cast_written_ballot(
+            receipt = cast_written_ballot(
                 session, actor=who, campaign_id=campaign, unit_code=unit, ballot=ballot
             )
         done(
@@ -148,16 +148,29 @@ def submit_ballot(
             "phiếu ghi đơn vị bỏ phiếu bằng văn bản; nội dung phiếu vẫn lưu tách, không gắn với "
             "đơn vị."
         )
+        _print_receipt(receipt, campaign)
         return
     with session_scope() as session:
         who = authenticated(session, actor)
         view = load_campaign(session, campaign)
         voter = require_member_officer(who, view, "bỏ phiếu")
         ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
-        submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
+        receipt = submissions.cast_ballot(
+            session, actor=who, campaign_id=campaign, ballot=ballot
+        )
     done(
         f"Đã ghi nhận phiếu bầu kín của {voter.name}. Nội dung phiếu được lưu tách khỏi danh sách "
         "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào."
+    )
+    _print_receipt(receipt, campaign)
+
+
+def _print_receipt(receipt: str, campaign: int) -> None:
+    # Shown once and stored nowhere in clear: the voter keeps it to check the count later.
+    out.print(f"Mã biên nhận phiếu: {receipt}", markup=False, highlight=False)
+    note(
+        "Giữ mã này: chỉ in một lần, không lưu ở đâu khác. Sau khi kiểm phiếu, kiểm tra bằng: "
+        f"thidua ballot verify --campaign {campaign} --receipt {receipt}"
     )
 
 

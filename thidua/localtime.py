@@ -62,3 +62,15 @@ def clock(moment: dt.datetime | None) -> str:
 def iso(moment: dt.datetime | None) -> str | None:
     """A moment for JSON: ISO 8601 with the local offset, ``2026-12-05T19:03:00+07:00``."""
     return None if moment is None else local(moment).isoformat()
+
+
+def parse(text: str, field: str) -> dt.datetime:
+    """A moment as a person types it (ISO 8601, or a browser's `2019-11-20T17:00`): without an
+    offset it is the organisation's local time, never UTC."""
+    from thidua.errors import InvalidInput
+
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(field, f"'{text}' không phải thời điểm ISO 8601") from None
+    return value if value.tzinfo else value.replace(tzinfo=zone())

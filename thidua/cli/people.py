@@ -1,6 +1,5 @@
 """People: secrets (issued once, kept as a hash), one-time codes for Prefect forms."""
 
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -8,6 +7,7 @@ import typer
 from sqlmodel import col, select
 
 from models import Actor, Unit
+from thidua import localtime
 from thidua.cli import panels
 from thidua.cli.codes import code_app
 from thidua.cli.io import authenticated, done, local_time, note, out, print_json, table
@@ -17,7 +17,6 @@ from thidua.db import session_scope
 from thidua.errors import InvalidInput
 from thidua.services import auth, deadlines, delegation
 from thidua.services.context import get_actor
-from thidua.settings import get_settings
 
 actors_app = typer.Typer(
     help="Người dùng: cấp, thu hồi mã bí mật; danh sách.", no_args_is_help=True
@@ -180,14 +179,6 @@ def list_actors(json_: Annotated[bool, typer.Option("--json")] = False) -> None:
     out.print(t)
 
 
-def _moment(text: str, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(field, f"'{text}' không phải thời điểm ISO 8601") from None
-    return value if value.tzinfo else value.replace(tzinfo=get_settings().tz)
-
-
 def delegate(
     actor: ActorOpt,
     to: Annotated[
@@ -211,8 +202,8 @@ def delegate(
             session,
             principal=who,
             substitute=to,
-            starts=_moment(from_, "from"),
-            ends=_moment(until, "until"),
+            starts=localtime.parse(from_, "from"),
+            ends=localtime.parse(until, "until"),
         )
         ends = row.ends
     done(f"{to} được làm thay {actor} đến {local_time(ends)}; dùng: thidua --thay-cho {actor} …")
@@ -242,7 +233,7 @@ def extend(
             actor=who,
             campaign_id=campaign,
             unit_code=unit,
-            until=_moment(until, "until"),
+            until=localtime.parse(until, "until"),
             reason=reason,
         )
         new_due = ext.until

@@ -40,6 +40,7 @@ from models.org import (
 )
 from models.outputs import Document, Nomination, NominationStatus
 from models.rules_draft import RulesApproval, RulesProposal
+from models.web import FormNonce, SignInAttempt, WebSession
 
 __all__ = [
     "ActionCode",
@@ -71,6 +72,7 @@ __all__ = [
     "DriveUnit",
     "Explanation",
     "Extension",
+    "FormNonce",
     "MemberRole",
     "Membership",
     "Movement",
@@ -85,6 +87,7 @@ __all__ = [
     "RulesProposal",
     "SelfAssessment",
     "SelfScore",
+    "SignInAttempt",
     "StageRun",
     "SubmissionStatus",
     "TitleHistory",
@@ -92,4 +95,5 @@ __all__ = [
     "UnitPublic",
     "VoterRoll",
     "Wait",
+    "WebSession",
 ]

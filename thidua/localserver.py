@@ -154,6 +154,17 @@ class LocalPrefect:
         self.children.append(child)
         return child
 
+    def start_web(self, *, log: Path, port: int) -> str:
+        """The web portal (thidua web) on `port` or a free one, talking to this Prefect; its
+        address once it answers."""
+        port = free_port(port)
+        args = [sys.executable, "-m", "thidua.web.serve", "--host", "127.0.0.1"]
+        child = _spawn("web", [*args, "--port", str(port)], self.env(), log)
+        self.children.append(child)
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, child=child, what="cổng thông tin web")
+        return url
+
     def start_pool_worker(
         self,
         pool: str,
@@ -187,18 +198,20 @@ class LocalPrefect:
         self.children.clear()
 
 
-def wait_healthy(url: str, timeout: float = 120, child: Child | None = None) -> None:
+def wait_healthy(
+    url: str, timeout: float = 120, child: Child | None = None, what: str = "máy chủ Prefect"
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if child is not None and child.process.poll() is not None:
-            raise StartupError(f"máy chủ Prefect dừng khi khởi động:\n{child.tail()}")
+            raise StartupError(f"{what} dừng khi khởi động:\n{child.tail()}")
         try:
             if httpx.get(f"{url}/health", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.5)
-    raise StartupError(f"máy chủ Prefect không trả lời sau {timeout:.0f} giây ({url})")
+    raise StartupError(f"{what} không trả lời sau {timeout:.0f} giây ({url})")
 
 
 def start_server(home: Path, *, port: int = 4200, database_url: str | None = None) -> LocalPrefect:

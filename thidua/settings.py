@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -79,6 +79,34 @@ class Settings(BaseSettings):
     )
     digest_hour: int = Field(default=7, ge=0, le=23, description="Local hour of daily digests.")
 
+    # The web portal (thidua/web, `thidua web`).
+    web_host: str = Field(default="127.0.0.1", min_length=1)
+    web_port: int = Field(default=8420, ge=1024, le=65535)
+    web_workers: int = Field(default=1, ge=1, le=64)
+    web_session_lifetime: timedelta = Field(
+        default=timedelta(hours=12), description="A sign-in ends this long after it began."
+    )
+    web_idle_timeout: timedelta = Field(
+        default=timedelta(minutes=30), description="…or this long after the last request."
+    )
+    web_secure_cookies: bool = Field(
+        default=False, description="Send cookies over HTTPS only (set it behind a TLS proxy)."
+    )
+    web_signin_window: timedelta = Field(default=timedelta(minutes=15))
+    web_signin_max_per_username: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one username within the window."
+    )
+    web_signin_max_per_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one client address within the window."
+    )
+    web_trusted_proxies: str = Field(
+        default="127.0.0.1",
+        description="Comma-separated addresses (or '*') whose X-Forwarded-For/-Proto is believed.",
+    )
+    web_root_path: str = Field(
+        default="", description="Path prefix the reverse proxy serves the portal under (/thidua)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _parseable_url(cls, v: str) -> str:
@@ -97,6 +125,45 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"múi giờ không tồn tại: {v}") from exc
         return v
+
+    @field_validator("web_session_lifetime", "web_idle_timeout", "web_signin_window")
+    @classmethod
+    def _positive(cls, v: timedelta) -> timedelta:
+        if v <= timedelta(0):
+            raise ValueError("phải là một khoảng thời gian dương")
+        return v
+
+    @field_validator("web_root_path")
+    @classmethod
+    def _root_path(cls, v: str) -> str:
+        if v and (not v.startswith("/") or v.endswith("/") or "//" in v or " " in v):
+            raise ValueError("phải bắt đầu bằng '/' và không kết thúc bằng '/' (ví dụ /thidua)")
+        return v
+
+    @field_validator("web_trusted_proxies")
+    @classmethod
+    def _proxies(cls, v: str) -> str:
+        from ipaddress import ip_address, ip_network
+
+        for item in (p.strip() for p in v.split(",")):
+            if item in ("*", ""):
+                continue
+            try:
+                ip_network(item, strict=False) if "/" in item else ip_address(item)
+            except ValueError as exc:
+                raise ValueError(f"'{item}' không phải địa chỉ IP hay mạng hợp lệ") from exc
+        return v
+
+    @model_validator(mode="after")
+    def _idle_within_lifetime(self) -> "Settings":
+        if self.web_idle_timeout > self.web_session_lifetime:
+            raise ValueError(
+                "web_idle_timeout: không được dài hơn web_session_lifetime"
+                f" ({self.web_session_lifetime})"
+            )
+        if self.web_port == self.prefect_port:
+            raise ValueError(f"web_port: trùng cổng của máy chủ Prefect ({self.prefect_port})")
+        return self
 
     @property
     def effective_database_url(self) -> str:

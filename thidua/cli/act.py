@@ -307,27 +307,19 @@ def parse_amend(items: list[str]) -> dict[str, str | None]:
 
 def wake(flow_run_id: UUID | None) -> None:
     """Resume the campaign's waiting run so it sees the decision now; never fails the command."""
-    if flow_run_id is None:
-        note("Đợt bình xét chưa gắn với lượt chạy Prefect; quyết định đã được ghi nhận.")
-        return
-    later = "bộ quét thời hạn (deadline sweep) sẽ tự chuyển tiếp đợt bình xét."
-    from prefect.settings import PREFECT_API_URL
+    from thidua.wake import MESSAGES, WakeOutcome, can_wake
+    from thidua.wake import wake as wake_run
 
-    if not PREFECT_API_URL.value():
-        note(f"Chưa đặt PREFECT_API_URL nên chưa đánh thức lượt chạy; {later}")
-        return
-    from thidua.orchestration import nudge, ui_url
+    if can_wake(flow_run_id) is None:
+        out.print("Đang đánh thức lượt chạy Prefect…", markup=False, highlight=False)
+    outcome = wake_run(flow_run_id)
+    if outcome == WakeOutcome.RESUMED:
+        from thidua.links import ui_url
 
-    out.print("Đang đánh thức lượt chạy Prefect…", markup=False, highlight=False)
-    try:
-        resumed = nudge(flow_run_id)
-    except Exception as exc:  # Prefect down or refusing: the decision is recorded anyway
-        note(f"Không liên lạc được Prefect ({type(exc).__name__}); {later}")
-        return
-    if resumed:
-        done(f"Lượt chạy đã tiếp tục: {ui_url(flow_run_id)}")
+        assert flow_run_id is not None
+        done(f"{MESSAGES[outcome]}: {ui_url(flow_run_id)}")
     else:
-        note(f"Lượt chạy chưa ở trạng thái chờ; {later}")
+        note(MESSAGES[outcome])
 
 
 @submit_app.command("explanation")

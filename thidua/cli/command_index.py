@@ -77,6 +77,12 @@ COMMANDS: list[tuple[str, str, str | None, str, bool]] = [('return',
   'Chạy trọn một chu kỳ của Cụm thi đua số 4 (dữ liệu mẫu) trên Prefect, có người tham gia\n'
   'mô phỏng: một bản tự chấm bị trả lại, một đơn vị trễ hạn.',
   False),
+ ('web',
+  'web',
+  'Vận hành (máy chủ, worker, kiểm tra)',
+  'Chạy cổng thông tin web (đăng nhập, việc của tôi, tình hình, kết quả) cho mọi vai trò.\n'
+  'Chạy sau reverse proxy khi dùng thật: xem docs/deploy.md.',
+  False),
  ('deploy',
   'deploy',
   'Vận hành (máy chủ, worker, kiểm tra)',

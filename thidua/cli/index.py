@@ -25,6 +25,7 @@ MODULES = (
     "setup",
     "db",
     "ops",
+    "web",
     "deploy",
     "doctor",
     "bench",

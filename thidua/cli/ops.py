@@ -162,7 +162,8 @@ def demo(
         int, typer.Option(help="Thời hạn giai đoạn tự chấm trong demo (giây)")
     ] = 30,
     keep_running: Annotated[
-        bool, typer.Option(help="Giữ máy chủ Prefect chạy sau demo (Ctrl-C để dừng)")
+        bool,
+        typer.Option(help="Giữ máy chủ Prefect và cổng web chạy sau demo (Ctrl-C để dừng)"),
     ] = False,
 ) -> None:
     """Chạy trọn một chu kỳ của Cụm thi đua số 4 (dữ liệu mẫu) trên Prefect, có người tham gia
@@ -183,6 +184,9 @@ def demo(
         with prefect_for_demo(home, log) as local:
             local.start_worker(log=home / "worker.log")
             log(f"Máy chủ Prefect: {local.ui}; worker đang phục vụ các deployment")
+            if keep_running:
+                web_url = local.start_web(log=home / "web.log", port=settings.web_port)
+                log(f"Cổng thông tin web: {web_url} (đăng nhập bằng mã bí mật của người dùng)")
             with demo_progress(console) as bar:
                 tasks: dict[int, TaskID] = {}
 
@@ -203,7 +207,10 @@ def demo(
                 done(f"Xem trên giao diện Prefect: {ui_url(rid)}")
             _next_steps(prefix, campaign_ids[0])
             if keep_running:
-                note("Máy chủ Prefect vẫn chạy; nhấn Ctrl-C để dừng.")
+                note(
+                    f"Máy chủ Prefect ({local.ui}) và cổng web ({web_url}) vẫn chạy; "
+                    "Ctrl-C để dừng."
+                )
                 while True:
                     time.sleep(1)
     except KeyboardInterrupt:

@@ -101,15 +101,29 @@ claimed_username: ContextVar[str | None] = ContextVar("claimed_username", defaul
 proven_actor_id: ContextVar[int | None] = ContextVar("proven_actor_id", default=None)
 
 
+_FROM_CONTEXT: Any = object()
+
+
 def record_refusal(
-    engine: Engine, *, command: str, reason: str, campaign_id: int | None = None
+    engine: Engine,
+    *,
+    command: str,
+    reason: str,
+    campaign_id: int | None = None,
+    actor_id: int | None = _FROM_CONTEXT,
+    claimed: str | None = _FROM_CONTEXT,
 ) -> None:
     """Log a refused attempt in its own short transaction: the command's own transaction was
-    rolled back, so that nothing it meant to write is kept — only this."""
+    rolled back, so that nothing it meant to write is kept — only this. The CLI leaves who
+    acted to the context variables above; the web, whose requests share no context, names them
+    (`actor_id`, `claimed` username)."""
     with Session(engine) as session:
         if campaign_id is not None and session.get(Campaign, campaign_id) is None:
             campaign_id = None  # an unknown campaign stays in the command line, not as a link
-        actor_id = proven_actor_id.get()
+        if actor_id is _FROM_CONTEXT:
+            actor_id = proven_actor_id.get()
+        if claimed is _FROM_CONTEXT:
+            claimed = claimed_username.get()
         substitute = acting_substitute.get() if actor_id is not None else None
         event = AuditEvent(
             actor_id=actor_id,
@@ -119,7 +133,7 @@ def record_refusal(
             entity="command",
             entity_id=command[:500],
             after={
-                "claimed_username": claimed_username.get(),
+                "claimed_username": claimed,
                 "authenticated": actor_id is not None,
                 "reason": reason,
             },

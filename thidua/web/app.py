@@ -1,0 +1,58 @@
+"""The web portal's application: `create_app()` builds it and refuses to build it with a route
+that does not say who may use it (thidua/web/access.py)."""
+
+from fastapi import APIRouter, FastAPI
+from fastapi.staticfiles import StaticFiles
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
+
+from thidua.settings import get_settings
+from thidua.web import errors
+from thidua.web.access import routes_of
+
+STATIC = "/static"
+
+
+def routers() -> list[APIRouter]:
+    """Every router of the portal. A new page module adds its router here."""
+    from thidua.web import home, signin
+
+    return [signin.router, home.router]
+
+
+class UndeclaredRoute(RuntimeError):
+    pass
+
+
+def check_declarations(app: FastAPI) -> None:
+    """Deny by default: every route names its roles (allow) or says it is public, exactly once;
+    the only mount is the package's static files."""
+    undeclared = [
+        f"{'/'.join(sorted(r.methods)) or 'MOUNT'} {r.path}"
+        for r in routes_of(app)
+        if r.access is None and not (r.mount and r.path == STATIC)
+    ]
+    if undeclared:
+        raise UndeclaredRoute(
+            "Các đường dẫn không khai báo vai trò được dùng (allow(...) hoặc public): "
+            + ", ".join(undeclared)
+        )
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="thidua",
+        root_path=settings.web_root_path,
+        # FastAPI's own docs routes cannot carry a declaration: the API module serves its own.
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    for router in routers():
+        app.include_router(router)
+    app.mount(STATIC, StaticFiles(packages=[("thidua.web", "static")]), name="static")
+    errors.install(app)
+    trusted = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted or ["127.0.0.1"])
+    check_declarations(app)
+    return app

@@ -1,0 +1,87 @@
+"""Sign-in, sign-out and the health check: the portal's only public pages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import PlainTextResponse, Response
+
+from thidua.errors import ThiduaError
+from thidua.limits import NAME
+from thidua.services.auth import authenticate
+from thidua.web import sessions
+from thidua.web.access import DB, PRE_COOKIE, SESSION_COOKIE, public
+from thidua.web.errors import audit_refusal
+from thidua.web.i18n import language_of, translator
+from thidua.web.render import page, redirect, safe_next, set_cookie
+
+router = APIRouter()
+
+
+def client_address(request: Request) -> str:
+    # Behind a trusted proxy, ProxyHeadersMiddleware (app.py) has already put the real client
+    # here from X-Forwarded-For; anyone else's header is ignored.
+    return request.client.host if request.client else "unknown"
+
+
+@router.get("/health", response_class=PlainTextResponse)
+def health(_: Annotated[None, public]) -> str:
+    return "ok"
+
+
+@router.get("/signin")
+def signin_form(request: Request, _: Annotated[None, public], next: str = "/") -> Response:
+    return page(request, "signin.html", next=safe_next(next), username="", error=None)
+
+
+@router.post("/signin")
+def signin(
+    request: Request,
+    username: Annotated[str, Form(max_length=NAME)],
+    secret: Annotated[str, Form(max_length=500)],
+    db: DB,
+    _: Annotated[None, public],
+    next: Annotated[str, Form(max_length=2000)] = "/",
+) -> Response:
+    t = translator(language_of(request))
+    address = client_address(request)
+    username = username.strip()
+    if sessions.too_many_failures(db, username=username, address=address):
+        reason = "Đăng nhập sai quá nhiều lần; hãy thử lại sau"
+        db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)
+        audit_refusal(request, f"{reason} (từ {address})", claimed=username)
+        return page(
+            request,
+            "signin.html",
+            status=429,
+            next=safe_next(next),
+            username=username,
+            error=t("signin.throttled"),
+        )
+    try:
+        actor = authenticate(db, username, secret)
+    except ThiduaError as exc:
+        sessions.count_failure(db, username=username, address=address)
+        db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)
+        audit_refusal(request, f"{exc.message} (từ {address})", claimed=username)
+        return page(
+            request,
+            "signin.html",
+            status=401,
+            next=safe_next(next),
+            username=username,
+            error=t("signin.refused"),
+        )
+    token = sessions.start(db, actor)
+    response = redirect(request, safe_next(next))
+    set_cookie(response, request, SESSION_COOKIE, token)
+    response.delete_cookie(PRE_COOKIE, path=request.scope.get("root_path") or "/")
+    return response
+
+
+@router.post("/signout")
+def signout(request: Request, db: DB, _: Annotated[None, public]) -> Response:
+    # Public so that a dead session can still sign out; the CSRF check (of public) still holds.
+    sessions.end_token(db, request.cookies.get(SESSION_COOKIE))
+    response = redirect(request, "/signin")
+    response.delete_cookie(SESSION_COOKIE, path=request.scope.get("root_path") or "/")
+    return response

@@ -2,7 +2,7 @@
 row, so a verify command can say the ballot was counted without saying what it says.
 
 Revision ID: 0010_ballot_receipts
-Revises: 0008_drives
+Revises: 0009_web
 
 """
 
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "0010_ballot_receipts"
-down_revision: str | None = "0008_drives"
+down_revision: str | None = "0009_web"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -14,9 +14,16 @@ STATIC = "/static"
 
 def routers() -> list[APIRouter]:
     """Every router of the portal. A new page module adds its router here."""
-    from thidua.web import home, signin
+    from thidua.web import ballot, directorate, home, leader, officer, signin
 
-    return [signin.router, home.router]
+    return [
+        signin.router,
+        home.router,
+        officer.router,
+        ballot.router,
+        leader.router,
+        directorate.router,
+    ]
 
 
 class UndeclaredRoute(RuntimeError):

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
 from thidua import localtime
@@ -60,6 +61,25 @@ def set_cookie(response: Any, request: Request, name: str, value: str, **kw: Any
     )
 
 
+def _shown(signed: Signed | None) -> Any:
+    """The signed-in person for the page's header. An error page is rendered after the
+    request's transaction rolled back and closed, which leaves the actor detached and expired:
+    its name is read again from a short session of its own."""
+    if signed is None:
+        return None
+    state = sa_inspect(signed.actor)
+    if not (state.detached and state.expired_attributes):
+        return signed.actor
+    from models import Actor
+    from thidua.db import session_scope
+
+    with session_scope() as db:
+        actor = db.get(Actor, state.identity[0]) if state.identity else None
+        if actor is not None:
+            db.expunge(actor)
+        return actor
+
+
 def page(
     request: Request,
     template: str,
@@ -88,7 +108,7 @@ def page(
         .render(
             t=translator(lang),
             lang=lang,
-            me=signed.actor if signed else None,
+            me=_shown(signed),
             csrf=csrf,
             flash=flash,
             url=lambda path: url(request, path),

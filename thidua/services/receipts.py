@@ -23,6 +23,8 @@ from thidua.services.context import load_campaign
 
 # RFC 4648 base32 without padding: no 0/1/8/9, so O/I/L/B are not confused with digits.
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+# Digits the alphabet lacks, read as the letters they are mistaken for when typed back.
+_READ_AS = str.maketrans({"0": "O", "1": "I", "8": "B"})
 _GROUPS, _GROUP = 4, 5  # 20 symbols, 100 bits: far beyond guessing
 
 
@@ -33,7 +35,7 @@ def new_receipt() -> str:
 
 def normalise(receipt: str) -> str:
     """The code as typed back: any case, with or without dashes and spaces."""
-    code = "".join(ch for ch in receipt.upper() if ch not in "- \t")
+    code = "".join(ch for ch in receipt.upper() if ch not in "- \t").translate(_READ_AS)
     if len(code) != _GROUPS * _GROUP or any(ch not in _ALPHABET for ch in code):
         raise InvalidInput(
             "receipt",

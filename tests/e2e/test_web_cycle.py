@@ -152,7 +152,8 @@ def review(page: Page, base: str, cid: int, qualities: dict[str, float]) -> None
     # Typed by the page's own script: 144 boxes, as fast as a person's browser autofill.
     page.evaluate(
         "(values) => { for (const [n, v] of Object.entries(values)) {"
-        " document.getElementsByName(n)[0].value = v; } }",
+        " const box = document.getElementsByName(n)[0]; box.value = v;"
+        " box.dispatchEvent(new Event('input', {bubbles: true})); } }",
         values,
     )
     page.screenshot(path=str(SHOTS / "web-review-grid.png"), full_page=True)

@@ -167,3 +167,12 @@ def test_a_page_asked_for_before_sign_in_is_where_sign_in_leads(anonymous: TestC
     answer = anonymous.get("/?lang=en")
     assert answer.status_code == 303
     assert answer.headers["location"] == "/signin?next=/%3Flang%3Den"
+
+
+def test_signing_in_again_ends_the_session_the_browser_had(client_as) -> None:
+    officer = client_as("canbo.ptm")
+    old = officer.cookies[SESSION_COOKIE]
+    assert _sign_in(officer, "canbo.phc", secret_for("canbo.phc")) == 303
+    with session_scope() as s:
+        assert sessions.resolve(s, old) is None
+        assert s.exec(select(func.count()).select_from(WebSession)).one() == 1

@@ -40,3 +40,20 @@ def require_member_officer(actor: Actor, view: CampaignView, action: str) -> Uni
         if unit.id == actor.unit_id:
             return unit
     raise Forbidden(f"{_who(actor)} không thuộc đơn vị thành viên của {view.cluster.name}")
+
+
+# Who reads a campaign's status, results and documents (the web portal): the directorate, the
+# council and admins every campaign; an officer or a unit's commander the campaigns of the
+# cluster their unit belongs to that year (as queries.campaign_ids(readable_by=…) lists them).
+READ_ALL = (Role.DIRECTORATE, Role.COUNCIL, Role.ADMIN)
+
+
+def require_reader_of(actor: Actor, view: CampaignView) -> None:
+    if actor.role in READ_ALL:
+        return
+    if actor.unit_id is not None and any(u.id == actor.unit_id for u in view.members):
+        return
+    raise Forbidden(
+        f"{_who(actor)} không thuộc đơn vị thành viên của {view.cluster.name} năm {view.year}, "
+        f"không được xem đợt bình xét này"
+    )

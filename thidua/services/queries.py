@@ -24,6 +24,7 @@ from models import (
 )
 from rules.stages import Stage
 from thidua import localtime
+from thidua.services.access import READ_ALL
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.council import latest_decisions, nomination_status
 from thidua.services.explanations import Gap, flagged
@@ -48,6 +49,8 @@ class CampaignState:
     flow_run_id: UUID | None
     # During the peer review: units flagged for their self/peer gap, with their explanation.
     explanations: list[dict[str, str | None]] = field(default_factory=list)
+    # Units that have done what the open stage asks of them ({"unit", "name"}).
+    acted: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -80,6 +83,11 @@ def campaign_state(session: Session, view: CampaignView) -> CampaignState:
         missing=[{"unit": m.unit, "name": m.name, "what": m.what} for m in state.missing],
         ready=state.verdict != Verdict.WAITING,
         explanations=[_gap_json(g) for g in flagged_now(session, view, run)],
+        acted=[
+            {"unit": u.code, "name": u.name}
+            for u in view.members
+            if u.code in set(state.received_units)
+        ],
     )
 
 
@@ -109,16 +117,21 @@ def campaign_ids(
     *,
     year: int | None = None,
     concerning: Actor | None = None,
+    readable_by: Actor | None = None,
     open_only: bool = False,
 ) -> list[int]:
     """Campaign ids in order; `concerning` keeps those where the person has a part (their unit
     is a member, or leads the cluster, that year; the directorate: those at approval or
-    escalated to it), chosen in SQL so that a person's commands cost what their work costs."""
+    escalated to it), chosen in SQL so that a person's commands cost what their work costs.
+    `readable_by` keeps those the person may read (access.require_reader_of)."""
     stmt = select(Campaign.id).join(Cycle, col(Cycle.id) == col(Campaign.cycle_id))
     if year is not None:
         stmt = stmt.where(Cycle.year == year)
     if open_only:
         stmt = stmt.where(col(Campaign.status).in_(OPEN))
+    assert readable_by is None or concerning is None, "one scope at a time (one Membership join)"
+    if readable_by is not None and readable_by.role not in READ_ALL:
+        stmt = _member_of(stmt, readable_by)
     if concerning is not None:
         scoped = _concerning(stmt, concerning)
         if scoped is None:
@@ -127,17 +140,22 @@ def campaign_ids(
     return [i for i in session.exec(stmt.order_by(col(Campaign.id))).all() if i is not None]
 
 
+def _member_of(stmt: Any, actor: Actor) -> Any:
+    """Campaigns of the clusters `actor`'s unit belongs to, in their year (none without one)."""
+    return stmt.join(
+        Membership,
+        and_(
+            col(Membership.cluster_id) == col(Campaign.cluster_id),
+            col(Membership.year) == col(Cycle.year),
+        ),
+    ).where(Membership.unit_id == (actor.unit_id if actor.unit_id is not None else -1))
+
+
 def _concerning(stmt: Any, actor: Actor) -> Any:
     if actor.role in (Role.UNIT_OFFICER, Role.CLUSTER_LEADER):
         if actor.unit_id is None:
             return None
-        stmt = stmt.join(
-            Membership,
-            and_(
-                col(Membership.cluster_id) == col(Campaign.cluster_id),
-                col(Membership.year) == col(Cycle.year),
-            ),
-        ).where(Membership.unit_id == actor.unit_id)
+        stmt = _member_of(stmt, actor)
         if actor.role == Role.CLUSTER_LEADER:
             stmt = stmt.where(Membership.role == MemberRole.LEADER)
         return stmt

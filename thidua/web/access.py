@@ -113,7 +113,6 @@ def allow(*roles: Role) -> Any:
             db.commit()  # a dead session found here stays deleted
             raise NotSignedIn()
         request.state.signed = signed
-        request.state.who = (signed.actor.id, signed.actor.username)
         if signed.actor.role not in access.roles:
             raise Refused(
                 f"Vai trò của '{signed.actor.username}' không được dùng trang này", what="role"

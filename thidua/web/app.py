@@ -1,7 +1,9 @@
 """The web portal's application: `create_app()` builds it and refuses to build it with a route
 that does not say who may use it (thidua/web/access.py)."""
 
-from fastapi import APIRouter, FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
@@ -10,15 +12,34 @@ from thidua.web import errors
 from thidua.web.access import routes_of
 
 STATIC = "/static"
+# Every answer: nothing loaded from elsewhere, no framing, no guessing of types. A response
+# that sets its own policy (a stored HTML document, sandboxed) keeps it.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
 
 
 def routers() -> list[APIRouter]:
     """Every router of the portal. A new page module adds its router here."""
-    from thidua.web import ballot, directorate, home, leader, officer, signin
+    from thidua.web import (
+        ballot,
+        campaigns,
+        directorate,
+        documents,
+        home,
+        leader,
+        officer,
+        signin,
+    )
 
     return [
         signin.router,
         home.router,
+        campaigns.router,
+        documents.router,
         officer.router,
         ballot.router,
         leader.router,
@@ -59,6 +80,14 @@ def create_app() -> FastAPI:
         app.include_router(router)
     app.mount(STATIC, StaticFiles(packages=[("thidua.web", "static")]), name="static")
     errors.install(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
     trusted = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted or ["127.0.0.1"])
     check_declarations(app)

@@ -24,6 +24,7 @@ from thidua.errors import (
 from thidua.services.audit import record_refusal
 from thidua.web.access import NotSignedIn, Refused
 from thidua.web.render import page, redirect, root_path
+from thidua.web.sessions import Signed
 
 STATUS: dict[type[ThiduaError], int] = {
     InvalidInput: 422,
@@ -49,18 +50,16 @@ def status_of(exc: ThiduaError) -> int:
 
 def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) -> None:
     """Log a refused request; never let the log hide the refusal itself."""
-    # Read when the person was resolved (access.py): by now the request's transaction rolled
-    # back and closed, and the actor row can no longer be read.
-    who: tuple[int | None, str] | None = getattr(request.state, "who", None)
-    campaign = request.path_params.get("campaign_id")
+    signed: Signed | None = getattr(request.state, "signed", None)
+    campaign = str(request.path_params.get("campaign_id", ""))
     try:
         record_refusal(
             get_engine(),
             command=f"web {request.method} {request.url.path}",
             reason=reason,
-            campaign_id=int(campaign) if str(campaign).isdigit() else None,
-            actor_id=who[0] if who else None,
-            claimed=claimed if claimed is not None else (who[1] if who else None),
+            campaign_id=int(campaign) if campaign.isdigit() and len(campaign) <= 9 else None,
+            actor_id=signed.actor_id if signed else None,
+            claimed=claimed if claimed is not None else (signed.username if signed else None),
         )
     except Exception:  # the database may be the very thing that is wrong
         return

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from models import Role
+from models.types import utcnow
 from thidua.services.pending import pending
 from thidua.web.access import ALL_ROLES, DB, Me, allow
 from thidua.web.render import page
@@ -16,4 +16,4 @@ router = APIRouter()
 @router.get("/")
 def my_tasks(request: Request, db: DB, me: Annotated[Me, allow(*ALL_ROLES)]) -> Response:
     items = pending(db, me.actor)
-    return page(request, "home.html", db=db, items=items, roles=Role)
+    return page(request, "home.html", db=db, items=items, now=utcnow())

@@ -2,9 +2,10 @@
 
 Templates are in thidua/web/templates (autoescaped, StrictUndefined) and extend base.html.
 Every page gets: `t` (words in the page's language), `lang`, `me` (the signed-in person or
-None), `csrf` (the token for forms; macros.csrf_field puts it in), `flash` (a message left by
-the previous request), `url(path)` (a link under the proxy's root path), and the
-Vietnamese filters of thidua/templating.py (diem, ngay, gio…) plus `local_time` (localtime.clock).
+None; `who` their name, safe on an error page), `csrf` (the token for forms;
+macros.csrf_field puts it in), `flash` (a message left by the previous request), `url(path)`
+(a link under the proxy's root path), and the Vietnamese filters of thidua/templating.py
+(diem, ngay, gio…) plus `local_time` (localtime.clock).
 """
 
 import secrets
@@ -14,7 +15,6 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from sqlalchemy import inspect as sa_inspect
 from sqlmodel import Session
 
 from thidua import localtime
@@ -61,25 +61,6 @@ def set_cookie(response: Any, request: Request, name: str, value: str, **kw: Any
     )
 
 
-def _shown(signed: Signed | None) -> Any:
-    """The signed-in person for the page's header. An error page is rendered after the
-    request's transaction rolled back and closed, which leaves the actor detached and expired:
-    its name is read again from a short session of its own."""
-    if signed is None:
-        return None
-    state = sa_inspect(signed.actor)
-    if not (state.detached and state.expired_attributes):
-        return signed.actor
-    from models import Actor
-    from thidua.db import session_scope
-
-    with session_scope() as db:
-        actor = db.get(Actor, state.identity[0]) if state.identity else None
-        if actor is not None:
-            db.expunge(actor)
-        return actor
-
-
 def page(
     request: Request,
     template: str,
@@ -108,7 +89,8 @@ def page(
         .render(
             t=translator(lang),
             lang=lang,
-            me=_shown(signed),
+            me=signed.actor if signed else None,
+            who=signed.name if signed else "",
             csrf=csrf,
             flash=flash,
             url=lambda path: url(request, path),

@@ -39,6 +39,11 @@ class Signed:
     actor: Actor
     session_id: int
     csrf: str
+    # Read when the session is checked: still usable (error page, audit) after a rollback
+    # expired `actor`.
+    actor_id: int = 0
+    username: str = ""
+    name: str = ""
 
 
 def csrf_for(token: str) -> str:
@@ -48,10 +53,14 @@ def csrf_for(token: str) -> str:
 
 
 def start(db: Session, actor: Actor) -> str:
-    """A new session for `actor`; returns the token to put in the cookie."""
+    """A new session for `actor`; returns the token to put in the cookie. Sessions past their
+    absolute expiry are dropped here, so the table holds live sessions and recent idle ones."""
     settings = get_settings()
     token = secrets.token_urlsafe(32)
     now = utcnow()
+    dead = select(WebSession.id).where(col(WebSession.expires_at) <= now)
+    db.execute(delete(FormNonce).where(col(FormNonce.session_id).in_(dead)))
+    db.execute(delete(WebSession).where(col(WebSession.expires_at) <= now))
     assert actor.id is not None
     db.add(
         WebSession(
@@ -91,7 +100,15 @@ def resolve(db: Session, token: str | None) -> Signed | None:
     if now - row.last_seen_at > _TOUCH_EVERY:
         row.last_seen_at = now
         db.add(row)
-    return Signed(actor=actor, session_id=row.id, csrf=csrf_for(token))
+    assert actor.id is not None
+    return Signed(
+        actor=actor,
+        session_id=row.id,
+        csrf=csrf_for(token),
+        actor_id=actor.id,
+        username=actor.username,
+        name=actor.full_name,
+    )
 
 
 def end(db: Session, session_id: int | None) -> None:

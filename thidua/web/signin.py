@@ -42,35 +42,25 @@ def signin(
     _: Annotated[None, public],
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
-    t = translator(language_of(request))
     address = client_address(request)
     username = username.strip()
-    if sessions.too_many_failures(db, username=username, address=address):
-        reason = "Đăng nhập sai quá nhiều lần; hãy thử lại sau"
+
+    def refused(status: int, reason: str, word: str) -> Response:
         db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)
         audit_refusal(request, f"{reason} (từ {address})", claimed=username)
-        return page(
-            request,
-            "signin.html",
-            status=429,
-            next=safe_next(next),
-            username=username,
-            error=t("signin.throttled"),
-        )
+        error = translator(language_of(request))(word)
+        return page(request, "signin.html", status=status, next=safe_next(next),
+                    username=username, error=error)  # fmt: skip
+
+    if sessions.too_many_failures(db, username=username, address=address):
+        return refused(429, "Đăng nhập sai quá nhiều lần; hãy thử lại sau", "signin.throttled")
     try:
         actor = authenticate(db, username, secret)
     except ThiduaError as exc:
         sessions.count_failure(db, username=username, address=address)
-        db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)
-        audit_refusal(request, f"{exc.message} (từ {address})", claimed=username)
-        return page(
-            request,
-            "signin.html",
-            status=401,
-            next=safe_next(next),
-            username=username,
-            error=t("signin.refused"),
-        )
+        return refused(401, exc.message, "signin.refused")
+    # A session the browser already had is ended, not carried over (no session fixation).
+    sessions.end_token(db, request.cookies.get(SESSION_COOKIE))
     token = sessions.start(db, actor)
     response = redirect(request, safe_next(next))
     set_cookie(response, request, SESSION_COOKIE, token)

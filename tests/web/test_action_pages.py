@@ -283,3 +283,13 @@ def test_refusals_no_session_other_role_other_unit_and_csrf(
     with session_scope() as s:
         assert s.exec(select(SelfAssessment)).all() == []
     assert refusals("CSRF") >= 2
+
+
+def test_the_campaign_page_links_each_role_to_its_action(client_as, campaign_id: int) -> None:
+    base = f"/campaigns/{campaign_id}"
+    officer = client_as(OFFICER).get(base).text
+    assert f'href="{base}/self-assessment"' in officer and f'href="{base}/ballot"' not in officer
+    assert f'href="{base}/lead"' in client_as(LEADER).get(base).text
+    director = client_as("bgd.phogiamdoc").get(base).text
+    assert f'href="{base}/decide"' not in director  # not before the approval stage
+    assert f'href="{base}/ballot/verify"' in director

@@ -10,16 +10,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 from models import (
-    Actor,
     AuditEvent,
     Decision,
     DecisionKind,
     Extension,
     PeerReview,
-    Role,
     SelfAssessment,
     SubmissionStatus,
-    Unit,
 )
 from rules.defaults import default_rules, example_scores
 from rules.stages import Stage
@@ -29,11 +26,11 @@ from thidua import localtime
 from thidua.db import session_scope
 from thidua.sample import commander_username, officer_username
 from thidua.services import submissions
-from thidua.services.auth import set_secret
 from thidua.services.context import get_actor, load_campaign, open_stage_run
 from thidua.services.inputs import SelfAssessmentInput
 
-from .conftest import csrf_of, secret_for
+from .conftest import csrf_of
+from .test_pages import _outsider
 
 SCHEME = default_rules().scheme
 OFFICER, LEADER = officer_username("PTM"), commander_username("PTM")
@@ -259,20 +256,7 @@ def test_refusals_no_session_other_role_other_unit_and_csrf(
     other_leader: TestClient = client_as(commander_username("PHC"))
     assert other_leader.get(f"/campaigns/{campaign_id}/lead").status_code == 403
     # An officer of a unit outside the cluster.
-    with session_scope() as s:
-        unit = Unit(code="PNGOAI", name="Phòng ngoài cụm")
-        s.add(unit)
-        s.flush()
-        outsider = Actor(
-            username="canbo.pngoai",
-            full_name="Cán bộ ngoài cụm",
-            role=Role.UNIT_OFFICER,
-            unit_id=unit.id,
-        )
-        s.add(outsider)
-        s.flush()
-        set_secret(s, outsider, secret_for("canbo.pngoai"))
-    stranger: TestClient = client_as("canbo.pngoai")
+    stranger: TestClient = client_as(_outsider())
     answer = stranger.get(path)
     assert answer.status_code == 403 and "không thuộc đơn vị thành viên" in answer.text
     form = officer.get(path)

@@ -277,3 +277,30 @@ def test_the_campaign_page_links_each_role_to_its_action(client_as, campaign_id:
     director = client_as("bgd.phogiamdoc").get(base).text
     assert f'href="{base}/decide"' not in director  # not before the approval stage
     assert f'href="{base}/ballot/verify"' in director
+
+
+def test_the_chair_decides_a_quota_tie_on_the_leaders_page(client_as, campaign_id: int) -> None:
+    from rules.defaults import TITLE_QUYET_THANG as QT
+    from tests.test_vote_rules_cli import _everyone_votes_yes, _tie_for_one_place
+
+    drive_in_process(campaign_id, SCRIPT, until=Stage.VOTE)
+    a, b = _tie_for_one_place(campaign_id)
+    leader: TestClient = client_as(LEADER)
+    assert 'name="unit.' not in leader.get(f"/campaigns/{campaign_id}/lead").text  # ballots due
+    _everyone_votes_yes(campaign_id)
+    lead = leader.get(f"/campaigns/{campaign_id}/lead")
+    assert f'name="unit.{a}"' in lead.text and f'name="unit.{b}"' in lead.text
+    form = lead.text.split(f'/campaigns/{campaign_id}/tie"')[1]
+    data = {"csrf_token": csrf_of(leader), "form_nonce": nonce_of(form), "title": QT}
+    data[f"unit.{b}"] = "on"
+    bare = leader.post(f"/campaigns/{campaign_id}/tie", data=data | {"reason": ""})
+    assert bare.status_code == 422 and "phải ghi rõ lý do" in bare.text
+    data["form_nonce"] = nonce_of(bare.text.split(f'/campaigns/{campaign_id}/tie"')[1])
+    reason = "Đơn vị có thành tích đột xuất trong đợt cao điểm"
+    done = leader.post(f"/campaigns/{campaign_id}/tie", data=data | {"reason": reason})
+    assert done.status_code == 303, done.text
+    with session_scope() as s:
+        decision = s.exec(select(Decision).where(Decision.kind == DecisionKind.CHAIR_TIE)).one()
+        assert decision.payload["units"] == [b] and decision.via == "web"
+        assert decision.reason == reason
+    assert 'name="unit.' not in leader.get(f"/campaigns/{campaign_id}/lead").text

@@ -12,7 +12,7 @@ from models import Role, SelfScore, StageRun, SubmissionStatus
 from rules.stages import Stage
 from thidua import localtime
 from thidua.errors import Problem
-from thidua.services import deadlines, decisions, submissions
+from thidua.services import deadlines, decisions, submissions, votes
 from thidua.services.access import require_cluster_leader
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.meeting import MEETING_FIELDS, people
@@ -24,7 +24,7 @@ from thidua.web.render import page, redirect
 
 router = APIRouter()
 LEADER = allow(Role.CLUSTER_LEADER)
-FORMS = ("confirm", "return", "extend")
+FORMS = ("confirm", "return", "extend", "tie")
 
 
 def _submitted(db: Session, run: StageRun | None) -> list[dict[str, Any]]:
@@ -65,6 +65,7 @@ def _lead_page(
             "secretary_position": secretary.position,
             "place": place,
         }
+    ties = votes.ties_to_decide(db, view, run) if run is not None else []
     limit = None
     if run is not None and run.stage in deadlines.EXTENDABLE:
         limit = run.due_at + view.rules.deadlines[run.stage].max_extension
@@ -81,6 +82,7 @@ def _lead_page(
         units=names,
         meeting={**meeting, **(typed or {})},
         limit=limit,
+        ties=ties,
         nonces=nonces,
         problems=problems or {},
         typed=typed or {},
@@ -180,4 +182,42 @@ def extend(
     sessions.set_flash(
         db, me.session_id, f"Đã gia hạn cho {unit} đến {localtime.clock(ext.until)}."
     )
+    return redirect(request, f"/campaigns/{campaign_id}/lead")
+
+
+@router.post("/campaigns/{campaign_id}/tie")
+def decide_tie(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, LEADER],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    """The chair of the meeting decides a quota tie left after the count (`thidua chair
+    decide`): the units chosen, with the reason the minutes print."""
+    view = _view(db, me, campaign_id)
+    spend(db, me, purpose("tie", campaign_id), form)
+    title, reason = form.get("title", ""), form.get("reason", "")
+    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
+    decision, problems = attempt(
+        db,
+        lambda: votes.decide_tie(
+            db,
+            actor=me.actor,
+            campaign_id=campaign_id,
+            title=title,
+            units=units,
+            reason=reason,
+            via="web",
+        ),
+    )
+    if decision is None:
+        typed = {"tie_title": title, "tie_reason": reason}
+        return _lead_page(
+            request, db, me, view, problems={"tie": problems}, typed=typed, status=422
+        )
+    chosen = ", ".join(votes.chosen_units(decision))
+    sessions.set_flash(db, me.session_id, f"Đã ghi quyết định của chủ tọa: “{title}” cho {chosen}.")
+    wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/lead")

@@ -173,6 +173,7 @@ def vote(page: Page, base: str, cid: int, unit: str) -> str:
         page.check(f'input[name="ballot.{key}"][value="{choice}"]')
     for code, yes in content.titles.items():
         page.check(f'input[name="ballot.titles.{code}"][value="{"yes" if yes else "no"}"]')
+    page.screenshot(path=str(SHOTS / f"web-ballot-{unit}.png"), full_page=True)
     page.get_by_role("button", name="Xem lại trước khi bỏ phiếu", exact=True).click()
     page.get_by_role("button", name="Bỏ phiếu", exact=True).click()
     receipt = page.locator("#receipt")
@@ -182,6 +183,7 @@ def vote(page: Page, base: str, cid: int, unit: str) -> str:
 
 def confirm(page: Page, base: str, cid: int) -> None:
     page.goto(f"{base}/campaigns/{cid}/lead")
+    page.screenshot(path=str(SHOTS / "web-lead.png"), full_page=True)
     page.locator("#confirm-form button[type=submit]").click()
     flash(page, "Đã xác nhận giai đoạn")
 

@@ -81,6 +81,9 @@ class Ballot(SQLModel, table=True):
     id: str = Field(default_factory=_ballot_id, primary_key=True, max_length=32)
     stage_run_id: int = Field(foreign_key="stagerun.id", index=True)
     content: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    # The keyed hash of the receipt code the voter was shown once (thidua/services/receipts.py):
+    # without the server's key, neither a copied database nor the code leads here from a voter.
+    receipt_sha256: str | None = Field(default=None, max_length=64, unique=True, index=True)
 
 
 class VoterRoll(SQLModel, table=True):

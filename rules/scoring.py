@@ -141,6 +141,23 @@ def total_score(scheme: ScoringScheme, scores: Mapping[str, Decimal]) -> Decimal
     return quantize_points(max(criteria + bonuses - penalties, Decimal(0)))
 
 
+def running_total(scheme: ScoringScheme, scores: Mapping[str, ScoreValue]) -> Decimal:
+    """The total of the lines that are valid so far, as a form shows it while being filled: a
+    line that is empty or wrong counts 0 (the check says what is wrong with it)."""
+    lines = [(c.code, c.max_points, c.step) for c in scheme.criteria]
+    lines += [(i.code, i.max_points, i.step) for i in (*scheme.bonuses, *scheme.penalties)]
+    valid: dict[str, Decimal] = {}
+    for code, max_points, step in lines:
+        raw = scores.get(code)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        try:
+            valid[code] = _check_item(f"scores.{code}", raw, max_points, step)
+        except RuleViolation:
+            continue
+    return total_score(scheme, valid)
+
+
 def consolidate(
     rules: CycleRules,
     units: Sequence[str],

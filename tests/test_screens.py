@@ -65,7 +65,7 @@ def test_help_groups_the_commands_by_who_uses_them(runner: CliRunner) -> None:
             current = line.strip("╭─╮ ")
         elif line.startswith("│ ") and current and line[2] != " ":
             panels.setdefault(current, []).append(line[2:].split()[0])
-    assert panels["Cán bộ đơn vị"] == ["form", "submit"]
+    assert panels["Cán bộ đơn vị"] == ["form", "submit", "ballot"]
     assert set(panels["Cụm trưởng"]) == {"return", "confirm", "extend", "chair"}
     assert panels["Ban Giám đốc"] == ["decide", "nomination"]
     assert panels["Cụm trưởng và Ban Giám đốc"] == ["code", "rules", "drive"]

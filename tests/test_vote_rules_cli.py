@@ -61,9 +61,10 @@ def test_the_leader_enters_an_absent_members_written_ballot(
     with session_scope() as s:
         roll = s.exec(select(VoterRoll)).all()
         assert [r.written for r in roll] == [True]
-        # the ballot row carries its content only: nothing says it was written, nor by whom
+        # the ballot row carries its content and its receipt's keyed hash only: nothing says it
+        # was written, nor by whom
         [row] = s.exec(select(Ballot)).all()
-        assert set(row.model_dump()) == {"id", "stage_run_id", "content"}
+        assert set(row.model_dump()) == {"id", "stage_run_id", "content", "receipt_sha256"}
         assert "written" not in json.dumps(row.content)
     advance(campaign, Stage.APPROVAL)
     text = flat(minutes(campaign))

@@ -1,7 +1,7 @@
 """API tokens: per-system tokens for the HTTP API, bound to an actor, kept as a hash.
 
 Revision ID: 0011_api_tokens
-Revises: 0009_web
+Revises: 0010_ballot_receipts
 
 Self-contained (one new table, no enum type, nothing read from other revisions): re-chaining it
 after another revision is a change of `down_revision` alone.
@@ -16,7 +16,7 @@ from alembic import op
 import models.types
 
 revision: str = "0011_api_tokens"
-down_revision: str | Sequence[str] | None = "0009_web"
+down_revision: str | Sequence[str] | None = "0010_ballot_receipts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -21,6 +21,7 @@ from thidua.db import session_scope
 from thidua.sample import ADMIN, UNITS, commander_username, officer_username
 from thidua.services import api_tokens
 from thidua.services.context import get_actor, load_campaign
+from thidua.services.receipts import verify
 
 CODES = [code for code, _ in UNITS]
 
@@ -202,9 +203,16 @@ def test_a_whole_round_through_the_api(
         ballots = {
             code: ballot_for(s, view, code, Script()).model_dump(mode="json") for code in CODES
         }
+    receipts_given = []
     for code in CODES:
         answer = api.post(f"{url}/ballot", headers=officers[code], json=ballots[code])
         assert answer.status_code == 200, answer.text
+        receipts_given.append(answer.json()["receipt"])
+    assert len(set(receipts_given)) == len(CODES)  # one receipt a ballot, never the same twice
+    with session_scope() as s:
+        # Each receipt names a ballot recorded in this vote, not yet counted; never its content.
+        checks = [verify(s, campaign_id=cid, receipt=r) for r in receipts_given]
+        assert {(c.counted, c.attempt) for c in checks} == {(False, 1)}
     again = api.post(f"{url}/ballot", headers=officers["PTM"], json=ballots["PTM"])
     assert again.status_code == 409
     with session_scope() as s:

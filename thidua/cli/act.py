@@ -30,9 +30,7 @@ from thidua.forms import checks, submit
 from thidua.forms.read import read_form
 from thidua.limits import NAME, TITLE
 from thidua.services import decisions, submissions
-from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
-from thidua.services.results import ranking_of
 
 submit_app = typer.Typer(
     help="Nộp bản tự chấm, phiếu chấm chéo, phiếu bầu kín (submit for your unit).",
@@ -128,8 +126,9 @@ def submit_ballot(
             who = authenticated(session, actor)
             view = load_campaign(session, campaign)
             voter = view.unit(unit)
-            ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
-            cast_written_ballot(
+            proposed = submit.proposed_titles(session, view.id)
+            ballot = checks.check_ballot(view, voter, filled, proposed)
+            receipt = cast_written_ballot(
                 session, actor=who, campaign_id=campaign, unit_code=unit, ballot=ballot
             )
         done(
@@ -137,21 +136,22 @@ def submit_ballot(
             "phiếu ghi đơn vị bỏ phiếu bằng văn bản; nội dung phiếu vẫn lưu tách, không gắn với "
             "đơn vị."
         )
+        _print_receipt(receipt, campaign)
         return
     with session_scope() as session:
         who = authenticated(session, actor)
-        view = load_campaign(session, campaign)
-        voter = require_member_officer(who, view, "bỏ phiếu")
-        ballot = checks.check_ballot(view, voter, filled, _proposed(session, view.id))
-        submissions.cast_ballot(session, actor=who, campaign_id=campaign, ballot=ballot)
-    done(
-        f"Đã ghi nhận phiếu bầu kín của {voter.name}. Nội dung phiếu được lưu tách khỏi danh sách "
-        "đơn vị đã bỏ phiếu, không ai biết phiếu nào của đơn vị nào."
+        cast = submit.ballot(session, actor=who, campaign_id=campaign, filled=filled)
+    done(cast.message)
+    _print_receipt(cast.receipt, campaign)
+
+
+def _print_receipt(receipt: str, campaign: int) -> None:
+    # Shown once and stored nowhere in clear: the voter keeps it to check the count later.
+    out.print(f"Mã biên nhận phiếu: {receipt}", markup=False, highlight=False)
+    note(
+        "Giữ mã này: chỉ in một lần, không lưu ở đâu khác. Sau khi kiểm phiếu, kiểm tra bằng: "
+        f"thidua ballot verify --campaign {campaign} --receipt {receipt}"
     )
-
-
-def _proposed(session: Session, campaign_id: int) -> dict[str, str | None]:
-    return {r.unit: r.proposed_title for r in ranking_of(session, campaign_id) or []}
 
 
 def return_cmd(

@@ -19,8 +19,43 @@ chair_app = typer.Typer(
 )
 
 
+ballot_app = typer.Typer(
+    help="Phiếu bầu kín: kiểm tra biên nhận (ballot receipts).", no_args_is_help=True
+)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(chair_app, name="chair", rich_help_panel=panels.LEADER)
+    app.add_typer(ballot_app, name="ballot", rich_help_panel=panels.OFFICER)
+
+
+@ballot_app.command("verify")
+def verify_receipt(
+    campaign: Annotated[
+        int,
+        typer.Option("--campaign", help="Số hiệu đợt bình xét.", callback=bounded_id("campaign")),
+    ],
+    receipt: Annotated[
+        str,
+        typer.Option(
+            "--receipt",
+            help="Mã biên nhận in ra khi bỏ phiếu.",
+            callback=bounded_name("receipt"),
+        ),
+    ],
+) -> None:
+    """Kiểm tra phiếu bầu có mã biên nhận này đã được kiểm chưa; không cho biết nội dung phiếu.
+
+    Exit 1 khi phiếu đã ghi nhận nhưng chưa kiểm; mã không khớp phiếu nào: lỗi."""
+    from thidua.services import receipts
+
+    with session_scope() as session:
+        check = receipts.verify(session, campaign_id=campaign, receipt=receipt)
+    if check.counted:
+        done(check.message)
+        return
+    out.print(check.message, markup=False, highlight=False)
+    raise typer.Exit(1)
 
 
 @chair_app.command("decide")

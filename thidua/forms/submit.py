@@ -3,6 +3,8 @@ then handed to the services, in the caller's transaction. The command line (`thi
 --file`) and the HTTP API take the same path, so every rule and every refusal is the same.
 Each returns what to tell the person, in Vietnamese."""
 
+from typing import NamedTuple
+
 from sqlmodel import Session
 
 from models import Actor
@@ -58,11 +60,18 @@ def reviews(
     return f"Đã nhận {len(written)} phiếu chấm chéo của {unit.name}: {reviewed}."
 
 
+class Cast(NamedTuple):
+    message: str
+    receipt: str  # shown once to the voter, kept nowhere in clear (thidua/services/receipts.py)
+
+
 def ballot(
     session: Session, *, actor: Actor, campaign_id: int, filled: Filled, via: str = "cli"
-) -> str:
+) -> Cast:
     view = load_campaign(session, campaign_id)
     voter = require_member_officer(actor, view, "bỏ phiếu")
     content = checks.check_ballot(view, voter, filled, proposed_titles(session, view.id))
-    submissions.cast_ballot(session, actor=actor, campaign_id=campaign_id, ballot=content, via=via)
-    return BALLOT_CAST.format(unit=voter.name)
+    receipt = submissions.cast_ballot(
+        session, actor=actor, campaign_id=campaign_id, ballot=content, via=via
+    )
+    return Cast(BALLOT_CAST.format(unit=voter.name), receipt)

@@ -28,7 +28,7 @@ from rules.eligibility import nominate
 from rules.scoring import rank_units
 from rules.stages import Stage
 from thidua.errors import WrongStage
-from thidua.services import audit, council, votes
+from thidua.services import audit, council, receipts, votes
 from thidua.services import documents as docs
 from thidua.services.context import (
     CampaignView,
@@ -183,6 +183,7 @@ def _close_vote(
             "voted": voted,
             "absent": absent,
             "written": written,
+            "receipts": receipts.counted_fingerprints(session, run),
         },
         Stage.APPROVAL,
     )

@@ -37,7 +37,7 @@ from rules.stages import Stage
 from thidua import localtime
 from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
 from thidua.limits import REASON, check_text
-from thidua.services import audit
+from thidua.services import audit, receipts
 from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import (
     CampaignView,
@@ -303,11 +303,12 @@ def _check_reviews(
 
 def cast_ballot(
     session: Session, *, actor: Actor, campaign_id: int, ballot: BallotContent, via: str = "cli"
-) -> None:
-    """Record the unit on the voter roll and the ballot apart from it; nothing links the two."""
+) -> str:
+    """Record the unit on the voter roll and the ballot apart from it; nothing links the two.
+    Returns the ballot's receipt code, to be shown once to the voter and kept nowhere else."""
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "bỏ phiếu")
-    store_ballot(session, view, unit, ballot, actor=actor, via=via)
+    return store_ballot(session, view, unit, ballot, actor=actor, via=via)
 
 
 def store_ballot(
@@ -319,8 +320,9 @@ def store_ballot(
     actor: Actor,
     via: str,
     written: bool = False,
-) -> None:
-    """One ballot of `unit`, cast in person or entered in writing, while the vote is open."""
+) -> str:
+    """One ballot of `unit`, cast in person or entered in writing, while the vote is open;
+    returns its receipt code (thidua/services/receipts.py)."""
     run = accepting(session, view, Stage.VOTE, unit)
     assert run.id is not None and unit.id is not None
     ranking = ranking_of(session, view.id) or []
@@ -336,7 +338,14 @@ def store_ballot(
         raise Conflict(f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
     session.add(VoterRoll(stage_run_id=run.id, unit_id=unit.id, written=written))
     flush_or_conflict(session, f"{unit.name} đã bỏ phiếu; mỗi đơn vị chỉ bỏ một phiếu")
-    session.add(Ballot(stage_run_id=run.id, content=ballot.model_dump(mode="json")))
+    code = receipts.new_receipt()
+    session.add(
+        Ballot(
+            stage_run_id=run.id,
+            content=ballot.model_dump(mode="json"),
+            receipt_sha256=receipts.fingerprint(code),
+        )
+    )
     audit.record(
         session,
         actor=actor,
@@ -346,6 +355,7 @@ def store_ballot(
         entity_id=unit.code,
         after={"unit": unit.code, "via": via, **({"written": True} if written else {})},
     )
+    return code
 
 
 def flush_or_conflict(session: Session, message: str) -> None:

@@ -32,7 +32,7 @@ def cast_written_ballot(
     unit_code: str,
     ballot: BallotContent,
     via: str = "cli",
-) -> None:
+) -> str:
     """The cluster leader enters the sealed written ballot of a member absent from the meeting.
 
     It is checked as that unit's own ballot (no vote for itself), counts for the quorum like any
@@ -41,7 +41,7 @@ def cast_written_ballot(
     view = load_campaign(session, campaign_id)
     require_cluster_leader(actor, view, "nhập phiếu bầu bằng văn bản của đơn vị vắng mặt")
     unit = view.unit(unit_code)
-    store_ballot(session, view, unit, ballot, actor=actor, via=via, written=True)
+    return store_ballot(session, view, unit, ballot, actor=actor, via=via, written=True)
 
 
 # Who decided a tie, as the decision's payload and the minutes name it.

@@ -24,7 +24,16 @@ SECURITY_HEADERS = {
 
 def routers() -> list[APIRouter]:
     """Every router of the portal. A new page module adds its router here."""
-    from thidua.web import campaigns, documents, home, signin
+    from thidua.web import (
+        ballot,
+        campaigns,
+        directorate,
+        documents,
+        home,
+        leader,
+        officer,
+        signin,
+    )
     from thidua.web.api import actions, docs, reads
 
     return [
@@ -32,6 +41,10 @@ def routers() -> list[APIRouter]:
         home.router,
         campaigns.router,
         documents.router,
+        officer.router,
+        ballot.router,
+        leader.router,
+        directorate.router,
         reads.router,
         actions.router,
         docs.router,

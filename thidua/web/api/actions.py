@@ -29,7 +29,15 @@ from thidua.wake import wake
 from thidua.web.access import DB
 from thidua.web.api.auth import release, token
 from thidua.web.api.body import documented, json_body, model_of, required
-from thidua.web.api.schemas import ERRORS, ActionOut, ConfirmIn, DecideIn, ExtendIn, ReturnIn
+from thidua.web.api.schemas import (
+    ERRORS,
+    ActionOut,
+    BallotOut,
+    ConfirmIn,
+    DecideIn,
+    ExtendIn,
+    ReturnIn,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["Thao tác"], responses=ERRORS)
 
@@ -89,15 +97,18 @@ def reviews(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[s
 @router.post(
     "/campaigns/{campaign_id}/ballot",
     summary="Bỏ phiếu kín",
-    response_model=ActionOut,
+    response_model=BallotOut,
     openapi_extra=documented(
         BallotForm, "Phiếu bầu (như `thidua form ballot`); để trống: không bầu"
     ),
 )
 def ballot(db: DB, use: Officer, campaign_id: CampaignId, data: Json) -> dict[str, Any]:
     """Cán bộ đơn vị bỏ phiếu kín cho đơn vị mình, một lần. Nội dung phiếu lưu tách khỏi danh
-    sách đã bỏ phiếu: không ai biết phiếu nào của đơn vị nào."""
-    return _filed(submit.ballot, db, use, campaign_id, data)
+    sách đã bỏ phiếu: không ai biết phiếu nào của đơn vị nào. Trả về mã biên nhận (một lần)."""
+    cast = submit.ballot(
+        db, actor=use.actor, campaign_id=campaign_id, filled=Filled(required(data)), via=use.via
+    )
+    return release(db, {"message": cast.message, "receipt": cast.receipt})
 
 
 @router.post(

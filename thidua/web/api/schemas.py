@@ -127,6 +127,13 @@ class ActionOut(Answer):
     )
 
 
+class BallotOut(ActionOut):
+    receipt: str = Field(
+        description="Mã biên nhận phiếu: trả về một lần, không lưu ở đâu dưới dạng rõ; sau khi "
+        "kiểm phiếu, cho biết phiếu đã được đếm mà không lộ nội dung (thidua ballot verify)"
+    )
+
+
 # ------------------------------------------------------------------ requests (besides forms)
 
 

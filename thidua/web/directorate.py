@@ -1,0 +1,131 @@
+"""The directorate's decision on a cluster's results: approve, amend (titles changed, with the
+reason) or return to an earlier stage (with the reason), through decisions.decide as
+`thidua decide`. The decision is taken here, in thidua; waking the run only makes it look now."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import Response
+from sqlmodel import Session
+
+from models import Role
+from rules.stages import Stage
+from thidua.errors import InvalidInput, Problem
+from thidua.services import decisions
+from thidua.services.context import CampaignView, load_campaign, open_stage_run
+from thidua.services.results import ranking_of, vote_of
+from thidua.web import sessions
+from thidua.web.access import DB, Me, allow
+from thidua.web.actions import Posted, attempt, purpose, spend, wake_later
+from thidua.web.render import page, redirect
+
+router = APIRouter()
+DIRECTORATE = allow(Role.DIRECTORATE)
+KEEP = "__keep__"  # an amendment select left as it was: no change for that unit
+OUTCOMES = {
+    decisions.Outcome.APPROVE: "phê duyệt",
+    decisions.Outcome.AMEND: "điều chỉnh",
+    decisions.Outcome.RETURN: "trả lại",
+}
+
+
+def _decide_page(
+    request: Request,
+    db: Session,
+    me: Me,
+    view: CampaignView,
+    *,
+    problems: list[Problem] | None = None,
+    typed: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    run = open_stage_run(db, view)
+    open_for_decision = run is not None and run.stage == Stage.APPROVAL
+    vote = vote_of(db, view.id)
+    ranking = {r.unit: r for r in ranking_of(db, view.id) or []}
+    granted = {t.unit: t.title for t in vote.titles if t.approved} if vote else {}
+    return page(
+        request,
+        "decide.html",
+        db=db,
+        status=status,
+        view=view,
+        run=run,
+        open_for_decision=open_for_decision,
+        vote=vote,
+        ranking=ranking,
+        granted=granted,
+        titles=[t.title for t in view.rules.titles],
+        stages=decisions.RETURNABLE,
+        keep=KEEP,
+        problems=problems or [],
+        typed=typed or {},
+        nonce=sessions.issue_nonce(db, me, purpose("decide", view.id))
+        if open_for_decision
+        else None,
+    )
+
+
+@router.get("/campaigns/{campaign_id}/decide")
+def decide_form(
+    request: Request, campaign_id: int, db: DB, me: Annotated[Me, DIRECTORATE]
+) -> Response:
+    return _decide_page(request, db, me, load_campaign(db, campaign_id))
+
+
+def _outcome(form: dict[str, str]) -> decisions.Outcome:
+    try:
+        return decisions.Outcome(form.get("outcome", ""))
+    except ValueError:
+        raise InvalidInput("outcome", "chọn phê duyệt, điều chỉnh hoặc trả lại") from None
+
+
+def _return_to(form: dict[str, str]) -> Stage | None:
+    value = form.get("return_to", "")
+    try:
+        return Stage(value) if value else None
+    except ValueError:
+        raise InvalidInput("return_to", f"'{value}' không phải giai đoạn") from None
+
+
+@router.post("/campaigns/{campaign_id}/decide")
+def decide(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, DIRECTORATE],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    view = load_campaign(db, campaign_id)
+    spend(db, me, purpose("decide", campaign_id), form)
+    reason = form.get("reason", "")
+
+    def take() -> decisions.Outcome:
+        outcome = _outcome(form)
+        amendments = {
+            name.removeprefix("amend."): (value.strip() or None)
+            for name, value in form.items()
+            if name.startswith("amend.") and value != KEEP
+        }
+        decisions.decide(
+            db,
+            actor=me.actor,
+            campaign_id=campaign_id,
+            outcome=outcome,
+            reason=reason,
+            # Amendments and the stage to return to belong to their own outcome only.
+            amendments=amendments if outcome == decisions.Outcome.AMEND else None,
+            return_to=_return_to(form) if outcome == decisions.Outcome.RETURN else None,
+            via="web",
+        )
+        return outcome
+
+    outcome, problems = attempt(db, take)
+    if outcome is None:
+        return _decide_page(request, db, me, view, problems=problems, typed=form, status=422)
+    sessions.set_flash(
+        db, me.session_id, f"Đã ghi quyết định {OUTCOMES[outcome]} kết quả của {view.run_name}."
+    )
+    wake_later(background, view.campaign.flow_run_id)
+    return redirect(request, f"/campaigns/{campaign_id}/decide")

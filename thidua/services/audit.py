@@ -9,7 +9,7 @@ lock from BEGIN IMMEDIATE (thidua/db.py). Either way ids are handed out in chain
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -57,13 +57,10 @@ def record(
 def _append(session: Session, event: AuditEvent) -> bool:
     """Link `event` to the chain's head and insert it; the head moves to it. False, and nothing
     written, when an event with its key is logged already."""
-    prev = session.exec(
-        select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
-    ).first()
+    prev = session.exec(_HEAD).first()
     # After the lock: on PostgreSQL (READ COMMITTED) this statement sees every event committed
     # by the appenders that held the head before us.
-    logged = select(AuditEvent.id).where(AuditEvent.key == event.key)
-    if event.key is not None and session.exec(logged).first() is not None:
+    if event.key is not None and session.exec(_LOGGED, params={"key": event.key}).first():
         return False
     event.prev_hash = prev or ""
     event.hash = event_hash(
@@ -87,8 +84,14 @@ def _append(session: Session, event: AuditEvent) -> bool:
         # appender makes it, and a racing one fails on the primary key and retries the command.
         session.execute(insert(AuditChainHead).values(id=1, **values))
     else:
-        session.execute(update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(**values))
+        session.execute(_MOVE_HEAD, values)
     return True
+
+
+# Built once: an event is appended thousands of times in a national stage close.
+_HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
+_LOGGED = select(AuditEvent.id).where(AuditEvent.key == bindparam("key"))
+_MOVE_HEAD = update(AuditChainHead).where(col(AuditChainHead.id) == 1)
 
 
 # Who a command said it was (set before the secret is checked) and who it proved to be: a

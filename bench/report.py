@@ -339,8 +339,10 @@ def render(results: dict[str, Any]) -> str:
         close_ms = pr.get("close_ms_per_campaign")
         if close_ms is not None:
             out.append(
-                f"   close_stage per campaign: peer review {close_ms:.1f} ms, "
-                f"vote {vt.get('close_ms_per_campaign', 0):.1f} ms"
+                f"   close_stage per campaign: peer review {close_ms:.1f} ms "
+                f"(CPU {pr.get('close_cpu_ms_per_campaign', 0):.1f} ms), vote "
+                f"{vt.get('close_ms_per_campaign', 0):.1f} ms "
+                f"(CPU {vt.get('close_cpu_ms_per_campaign', 0):.1f} ms)"
             )
         targets.append(
             f"{s['clusters']}-cluster scoring ({backend}): computation within {SQL_TARGET}× SQL: "

@@ -111,9 +111,9 @@ def scores(session: Session, reviews: Sequence[Review]) -> dict[int, list[UnitSc
     return out
 
 
-def open_reviews(session: Session, campaign_ids: Sequence[int] | None = None) -> list[Review]:
-    """The open peer reviews (of `campaign_ids`, or of every campaign), read in batches of
-    columns: each with its cycle's rules and its cluster's members that year."""
+def open_reviews(session: Session) -> list[Review]:
+    """Every open peer review of the nation, read in batches of columns: each with its
+    cycle's rules and its cluster's members that year."""
     stmt = (
         select(
             col(StageRun.id),
@@ -127,8 +127,6 @@ def open_reviews(session: Session, campaign_ids: Sequence[int] | None = None) ->
         .where(StageRun.stage == Stage.PEER_REVIEW, col(StageRun.closed_at).is_(None))
         .order_by(col(StageRun.campaign_id))
     )
-    if campaign_ids is not None:
-        stmt = stmt.where(col(StageRun.campaign_id).in_(campaign_ids))
     runs = _rows(session, stmt)
     # A cycle's rules once per cycle, not once per campaign: the text is long.
     cycles = sorted({cycle for *_, cycle in runs})

@@ -9,9 +9,8 @@ lock from BEGIN IMMEDIATE (thidua/db.py). Either way ids are handed out in chain
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import Actor, AuditChainHead, AuditEvent, Campaign
@@ -33,11 +32,13 @@ def record(
     after: dict[str, Any] | None = None,
     key: str | None = None,
 ) -> AuditEvent | None:
-    """Append one event. With a `key`, an event already logged under it is not logged again."""
-    if key is not None:
-        existing = session.exec(select(AuditEvent).where(AuditEvent.key == key)).first()
-        if existing is not None:
-            return None
+    """Append one event. With a `key`, an event already logged under it is not logged again.
+
+    The key is looked up only once this transaction holds the chain head (see the module's
+    note): an appender that logged the same key meanwhile has committed by then, and the look-up
+    sees its event. So a key never races, no savepoint is needed, and no IntegrityError is
+    caught here: any that happens is a real error and fails the command with its rows.
+    """
     substitute = acting_substitute.get() if actor is not None else None
     event = AuditEvent(
         actor_id=actor.id if actor else None,
@@ -50,26 +51,17 @@ def record(
         after=after,
         key=key,
     )
-    if key is None:
-        _append(session, event)
-        return event
-    # The caller's own rows are flushed first, outside the savepoint: an error of theirs must
-    # fail the command, never be taken for a duplicate event and swallowed with it.
-    session.flush()
-    try:
-        with session.begin_nested():
-            _append(session, event)
-    except IntegrityError:
-        # A concurrent retry logged the same key first: that event stands for both.
-        return None
-    return event
+    return event if _append(session, event) else None
 
 
-def _append(session: Session, event: AuditEvent) -> None:
-    """Link `event` to the chain's head and insert it; the head moves to it."""
-    prev = session.exec(
-        select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
-    ).first()
+def _append(session: Session, event: AuditEvent) -> bool:
+    """Link `event` to the chain's head and insert it; the head moves to it. False, and nothing
+    written, when an event with its key is logged already."""
+    prev = session.exec(_HEAD).first()
+    # After the lock: on PostgreSQL (READ COMMITTED) this statement sees every event committed
+    # by the appenders that held the head before us.
+    if event.key is not None and session.exec(_LOGGED, params={"key": event.key}).first():
+        return False
     event.prev_hash = prev or ""
     event.hash = event_hash(
         prev_hash=event.prev_hash,
@@ -92,7 +84,14 @@ def _append(session: Session, event: AuditEvent) -> None:
         # appender makes it, and a racing one fails on the primary key and retries the command.
         session.execute(insert(AuditChainHead).values(id=1, **values))
     else:
-        session.execute(update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(**values))
+        session.execute(_MOVE_HEAD, values)
+    return True
+
+
+# Built once: an event is appended thousands of times in a national stage close.
+_HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
+_LOGGED = select(AuditEvent.id).where(AuditEvent.key == bindparam("key"))
+_MOVE_HEAD = update(AuditChainHead).where(col(AuditChainHead.id) == 1)
 
 
 # Who a command said it was (set before the secret is checked) and who it proved to be: a

@@ -27,6 +27,7 @@ def routers() -> list[APIRouter]:
     from thidua.web import (
         ballot,
         campaigns,
+        delegations,
         directorate,
         documents,
         home,
@@ -45,6 +46,7 @@ def routers() -> list[APIRouter]:
         ballot.router,
         leader.router,
         directorate.router,
+        delegations.router,
         reads.router,
         actions.router,
         docs.router,

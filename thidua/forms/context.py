@@ -15,7 +15,7 @@ from rules.config import ScoringScheme
 from rules.scoring import format_points
 from rules.stages import Stage
 from thidua.services import drive_points
-from thidua.services.access import require_member_officer
+from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import CampaignView, latest_stage_run, load_campaign
 from thidua.services.results import ranking_of
 from thidua.services.submissions import latest_assessment
@@ -164,6 +164,27 @@ def form_context(
             (u, sent.get(u.id)) for u in view.members if u.id != unit.id and u.id is not None
         )
         return FormContext(**base, reviewees=others)  # type: ignore[arg-type]
+    return _ballot_context(session, view, unit, run, base)
+
+
+def written_ballot_context(
+    session: Session, *, actor: Actor, campaign_id: int, unit_code: str
+) -> FormContext:
+    """The ballot form of a unit absent from the vote meeting, for the cluster leader who
+    enters its sealed written ballot (votes.cast_written_ballot): that unit's own questions."""
+    view = load_campaign(session, campaign_id)
+    require_cluster_leader(actor, view, "nhập phiếu bầu bằng văn bản của đơn vị vắng mặt")
+    unit = view.unit(unit_code)
+    run = latest_stage_run(session, view.id, Stage.VOTE)
+    base = dict(
+        kind=FormKind.BALLOT,
+        view=view,
+        unit=unit,
+        actor=actor,
+        due_at=run.due_at if run else None,
+        stage_open=run is not None and run.closed_at is None,
+        drive_points=_drive_points(session, view),
+    )
     return _ballot_context(session, view, unit, run, base)
 
 

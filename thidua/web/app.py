@@ -34,6 +34,7 @@ def routers() -> list[APIRouter]:
         leader,
         officer,
         signin,
+        written,
     )
     from thidua.web.api import actions, docs, reads
 
@@ -47,6 +48,7 @@ def routers() -> list[APIRouter]:
         leader.router,
         directorate.router,
         delegations.router,
+        written.router,
         reads.router,
         actions.router,
         docs.router,

@@ -51,3 +51,81 @@ def test_the_leader_enters_an_absent_units_written_ballot(client_as, campaign_id
     # The unit itself now finds its ballot cast; an officer may not use the leader's form.
     officer = client_as(officer_username("PHC"))
     assert officer.get(where).status_code == 403
+
+
+def test_the_directorate_confirms_a_stage_escalated_past_its_deadline(
+    client_as, campaign_id: int
+) -> None:
+    from datetime import timedelta
+
+    from models import Decision, DecisionKind, Role, StageRun
+    from models.types import utcnow
+    from thidua.services.context import get_actor, load_campaign, open_stage_run
+
+    from .conftest import USER_OF_ROLE
+
+    def overdue(**fields: object) -> None:
+        with session_scope() as s:
+            run = open_stage_run(s, load_campaign(s, campaign_id))
+            assert run is not None
+            for name, value in fields.items():
+                setattr(run, name, value)
+            s.add(run)
+
+    directorate: TestClient = client_as(USER_OF_ROLE[Role.DIRECTORATE])
+    where = f"/campaigns/{campaign_id}/decide"
+    assert where in directorate.get(f"/campaigns/{campaign_id}").text  # the campaign's tab
+    page = directorate.get(where)
+    assert page.status_code == 200 and 'id="escalated-form"' not in page.text
+    # As deadlines.escalate_due marks a "wait" stage left past due + escalate_after (the
+    # sample's rules set no escalate_after: the test marks it the same way).
+    overdue(on_deadline="wait", due_at=utcnow() - timedelta(days=30), escalated_at=utcnow())
+    page = directorate.get(where)
+    assert 'id="escalated-form"' in page.text
+    assert f"/campaigns/{campaign_id}/decide" in directorate.get("/").text  # Việc của tôi
+    form = page.text.split('id="escalated-form"')[1]
+    data = {"csrf_token": csrf_of(directorate), "form_nonce": nonce_of(form)}
+    done = directorate.post(f"/campaigns/{campaign_id}/confirm-escalated", data=data)
+    assert done.status_code == 303, done.text
+    assert (
+        directorate.post(f"/campaigns/{campaign_id}/confirm-escalated", data=data).status_code
+        == 409
+    )  # replayed
+    with session_scope() as s:
+        who = get_actor(s, USER_OF_ROLE[Role.DIRECTORATE])
+        run = s.exec(select(StageRun).where(StageRun.confirmed_by == who.id)).one()
+        decision = s.exec(select(Decision).where(Decision.kind == DecisionKind.CONFIRM)).one()
+        assert run.escalated_at is not None and decision.via == "web"
+    assert 'id="escalated-form"' not in directorate.get(where).text
+
+
+def test_a_stage_not_escalated_is_not_the_directorates_to_confirm(
+    client_as, campaign_id: int
+) -> None:
+    from datetime import timedelta
+
+    from models import AuditEvent, Role, StageRun
+    from models.types import utcnow
+
+    from .conftest import USER_OF_ROLE
+
+    directorate: TestClient = client_as(USER_OF_ROLE[Role.DIRECTORATE])
+    with session_scope() as s:
+        run = s.exec(select(StageRun).where(StageRun.closed_at == None)).one()  # noqa: E711
+        run.escalated_at, run.due_at = utcnow(), utcnow() - timedelta(days=30)
+        s.add(run)
+    form = directorate.get(f"/campaigns/{campaign_id}/decide").text.split('id="escalated-form"')[1]
+    with session_scope() as s:
+        run = s.exec(select(StageRun).where(StageRun.closed_at == None)).one()  # noqa: E711
+        run.escalated_at = None  # the stage is the leader's again
+        s.add(run)
+    answer = directorate.post(
+        f"/campaigns/{campaign_id}/confirm-escalated",
+        data={"csrf_token": csrf_of(directorate), "form_nonce": nonce_of(form)},
+    )
+    assert answer.status_code == 403
+    with session_scope() as s:
+        run = s.exec(select(StageRun).where(StageRun.closed_at == None)).one()  # noqa: E711
+        assert run.confirmed_by is None
+        refused = s.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")).all()
+        assert any("confirm-escalated" in e.entity_id for e in refused)

@@ -8,7 +8,7 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from models import Role
+from models import Role, StageRun
 from rules.stages import Stage
 from thidua.errors import InvalidInput, Problem
 from thidua.services import decisions
@@ -21,6 +21,7 @@ from thidua.web.render import page, redirect
 
 router = APIRouter()
 DIRECTORATE = allow(Role.DIRECTORATE)
+ESCALATED = "confirm-escalated"
 KEEP = "__keep__"  # an amendment select left as it was: no change for that unit
 OUTCOMES = {
     decisions.Outcome.APPROVE: "phê duyệt",
@@ -44,6 +45,7 @@ def _decide_page(
     vote = vote_of(db, view.id)
     ranking = {r.unit: r for r in ranking_of(db, view.id) or []}
     granted = {t.unit: t.title for t in vote.titles if t.approved} if vote else {}
+    escalated = escalated_run(run)
     return page(
         request,
         "decide.html",
@@ -63,7 +65,24 @@ def _decide_page(
         nonce=sessions.issue_nonce(db, me, purpose("decide", view.id))
         if open_for_decision
         else None,
+        escalated=escalated,
+        escalated_nonce=sessions.issue_nonce(db, me, purpose(ESCALATED, view.id))
+        if escalated
+        else None,
     )
+
+
+def escalated_run(run: StageRun | None) -> StageRun | None:
+    """The open stage the leader left unconfirmed past its deadline, escalated (deadlines.
+    escalate_due): the directorate may confirm it in the leader's place."""
+    if (
+        run is None
+        or run.stage not in decisions.CONFIRMABLE
+        or run.escalated_at is None
+        or run.confirmed_by is not None
+    ):
+        return None
+    return run
 
 
 @router.get("/campaigns/{campaign_id}/decide")
@@ -126,6 +145,29 @@ def decide(
         return _decide_page(request, db, me, view, problems=problems, typed=form, status=422)
     sessions.set_flash(
         db, me.session_id, f"Đã ghi quyết định {OUTCOMES[outcome]} kết quả của {view.run_name}."
+    )
+    wake_later(background, view.campaign.flow_run_id)
+    return redirect(request, f"/campaigns/{campaign_id}/decide")
+
+
+@router.post("/campaigns/{campaign_id}/confirm-escalated")
+def confirm_escalated(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, DIRECTORATE],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    """The directorate closes an escalated stage in the leader's place (`thidua confirm` as
+    the directorate): decisions.confirm_stage refuses it unless the stage was escalated."""
+    view = load_campaign(db, campaign_id)
+    spend(db, me, purpose(ESCALATED, campaign_id), form)
+    run = decisions.confirm_stage(db, actor=me.actor, campaign_id=campaign_id, via="web")
+    sessions.set_flash(
+        db,
+        me.session_id,
+        f"Đã xác nhận giai đoạn '{run.stage.label}' của {view.run_name} thay Cụm trưởng.",
     )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/decide")

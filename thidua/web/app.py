@@ -34,6 +34,7 @@ def routers() -> list[APIRouter]:
         home,
         leader,
         officer,
+        proposals,
         signin,
         written,
     )
@@ -51,6 +52,7 @@ def routers() -> list[APIRouter]:
         delegations.router,
         written.router,
         explanation.router,
+        proposals.router,
         reads.router,
         actions.router,
         docs.router,

@@ -98,6 +98,13 @@ def test_a_substitute_acts_for_the_leader_and_the_audit_names_both(
         ids = (get_actor(s, LEADER).id, get_actor(s, OFFICER).id)
     assert _events("stage.extend") == [ids, (ids[0], None)]
 
+    # A refusal while acting is logged under both names too (the leader's role has no ballot).
+    refused = officer.post(
+        f"/campaigns/{campaign_id}/ballot", data={"csrf_token": csrf_of(officer)}
+    )
+    assert refused.status_code == 403
+    assert _events("access.refused")[-1] == ids
+
     # The acting choice is bound to its session: the same cookie in another session is ignored.
     other = client_as(OFFICER)
     other.cookies.set(ACTING_COOKIE, officer.cookies[ACTING_COOKIE])

@@ -21,20 +21,17 @@ from thidua.services import votes
 from thidua.web import sessions
 from thidua.web.access import DB, Me, allow
 from thidua.web.actions import Posted, attempt, purpose, spend
+
+# The officer's ballot page's own pieces: the same form, kept by no cache.
+from thidua.web.ballot import _form_page, _private, _values
 from thidua.web.render import page
 
 router = APIRouter()
 LEADER = allow(Role.CLUSTER_LEADER)
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 def _where(campaign_id: int, unit_code: str) -> str:
     return f"/campaigns/{campaign_id}/written-ballot/{unit_code}"
-
-
-def _private(response: Response) -> Response:
-    response.headers.update(NO_STORE)
-    return response
 
 
 def _form(
@@ -46,20 +43,8 @@ def _form(
     *,
     status: int = 200,
 ) -> Response:
-    may_vote = ctx.stage_open and ctx.view.campaign.stage == ctx.kind.stage and not ctx.voted
-    return _private(
-        page(
-            request,
-            "ballot.html",
-            db=db,
-            status=status,
-            ctx=ctx,
-            values=values,
-            problems=problems,
-            may_vote=may_vote,
-            post_to=_where(ctx.view.id, ctx.unit.code),
-        )
-    )
+    where = _where(ctx.view.id, ctx.unit.code)
+    return _form_page(request, db, ctx, values, problems, status=status, post_to=where)
 
 
 @router.get("/campaigns/{campaign_id}/written-ballot/{unit_code}")
@@ -82,7 +67,7 @@ def written_step(
     """ "review" checks the unit's choices and asks to confirm them; "edit" goes back;
     "cast" (with its one-time nonce) enters the ballot and shows its receipt."""
     ctx = written_ballot_context(db, actor=me.actor, campaign_id=campaign_id, unit_code=unit_code)
-    values = {k: v for k, v in form.items() if k.startswith("ballot.")}
+    values = _values(form)
     action = form.get("action", "review")
     if action == "edit":
         return _form(request, db, ctx, values, [])

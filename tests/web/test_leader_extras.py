@@ -129,3 +129,45 @@ def test_a_stage_not_escalated_is_not_the_directorates_to_confirm(
         assert run.confirmed_by is None
         refused = s.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")).all()
         assert any("confirm-escalated" in e.entity_id for e in refused)
+
+
+def test_the_directorate_decides_an_escalated_quota_tie(client_as, campaign_id: int) -> None:
+    from datetime import timedelta
+
+    from models import Decision, DecisionKind, Role, StageRun
+    from models.types import utcnow
+    from rules.defaults import TITLE_QUYET_THANG as QT
+    from tests.test_vote_rules_cli import _everyone_votes_yes, _tie_for_one_place
+
+    from .conftest import USER_OF_ROLE
+
+    drive_in_process(campaign_id, SCRIPT, until=Stage.VOTE)
+    a, b = _tie_for_one_place(campaign_id)
+    _everyone_votes_yes(campaign_id)
+    directorate: TestClient = client_as(USER_OF_ROLE[Role.DIRECTORATE])
+    where = f"/campaigns/{campaign_id}/decide"
+    assert "tie-escalated" not in directorate.get(where).text  # the chair's, not yet escalated
+    with session_scope() as s:
+        run = s.exec(select(StageRun).where(StageRun.closed_at == None)).one()  # noqa: E711
+        run.escalated_at, run.due_at = utcnow(), utcnow() - timedelta(days=3)
+        s.add(run)
+    assert where in directorate.get("/").text  # "Việc của tôi": decide in the chair's place
+    page = directorate.get(where)
+    assert f'name="unit.{a}"' in page.text and f'name="unit.{b}"' in page.text
+    mark = f'/campaigns/{campaign_id}/tie-escalated" class="card"'
+    form = page.text.split(mark)[1]
+    data = {"csrf_token": csrf_of(directorate), "form_nonce": nonce_of(form), "title": QT}
+    data[f"unit.{a}"] = "on"
+    bare = directorate.post(f"/campaigns/{campaign_id}/tie-escalated", data=data)
+    assert bare.status_code == 422 and "phải ghi rõ lý do" in bare.text
+    data["form_nonce"] = nonce_of(bare.text.split(mark)[1])
+    reason = "Quá hạn, Ban Giám đốc quyết định theo thành tích đột xuất"
+    done = directorate.post(
+        f"/campaigns/{campaign_id}/tie-escalated", data=data | {"reason": reason}
+    )
+    assert done.status_code == 303, done.text
+    with session_scope() as s:
+        decision = s.exec(select(Decision).where(Decision.kind == DecisionKind.CHAIR_TIE)).one()
+        assert decision.payload["units"] == [a] and decision.payload["by"] == "directorate"
+        assert decision.via == "web"
+    assert f'name="unit.{a}"' not in directorate.get(where).text

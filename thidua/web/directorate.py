@@ -11,7 +11,7 @@ from sqlmodel import Session
 from models import Role, StageRun
 from rules.stages import Stage
 from thidua.errors import InvalidInput, Problem
-from thidua.services import decisions
+from thidua.services import decisions, votes
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.results import ranking_of, vote_of
 from thidua.web import sessions
@@ -21,7 +21,7 @@ from thidua.web.render import page, redirect
 
 router = APIRouter()
 DIRECTORATE = allow(Role.DIRECTORATE)
-ESCALATED = "confirm-escalated"
+ESCALATED, TIE = "confirm-escalated", "tie-escalated"
 KEEP = "__keep__"  # an amendment select left as it was: no change for that unit
 OUTCOMES = {
     decisions.Outcome.APPROVE: "phê duyệt",
@@ -38,9 +38,16 @@ def _decide_page(
     *,
     problems: list[Problem] | None = None,
     typed: dict[str, str] | None = None,
+    tie_problems: list[Problem] | None = None,
     status: int = 200,
 ) -> Response:
     run = open_stage_run(db, view)
+    # A quota tie the chair left past the vote's deadline, escalated: the directorate decides.
+    ties = (
+        votes.ties_to_decide(db, view, run)
+        if run is not None and run.stage == Stage.VOTE and run.escalated_at is not None
+        else []
+    )
     open_for_decision = run is not None and run.stage == Stage.APPROVAL
     vote = vote_of(db, view.id)
     ranking = {r.unit: r for r in ranking_of(db, view.id) or []}
@@ -69,6 +76,10 @@ def _decide_page(
         escalated_nonce=sessions.issue_nonce(db, me, purpose(ESCALATED, view.id))
         if escalated
         else None,
+        ties=ties,
+        tie_action=f"/campaigns/{view.id}/tie-escalated",
+        tie_nonce=sessions.issue_nonce(db, me, purpose(TIE, view.id)) if ties else "",
+        tie_problems=tie_problems or [],
     )
 
 
@@ -168,6 +179,44 @@ def confirm_escalated(
         db,
         me.session_id,
         f"Đã xác nhận giai đoạn '{run.stage.label}' của {view.run_name} thay Cụm trưởng.",
+    )
+    wake_later(background, view.campaign.flow_run_id)
+    return redirect(request, f"/campaigns/{campaign_id}/decide")
+
+
+@router.post("/campaigns/{campaign_id}/tie-escalated")
+def decide_escalated_tie(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, DIRECTORATE],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    """The directorate decides a quota tie in the chair's place once it was escalated (`thidua
+    chair decide` as the directorate; votes.decide_tie refuses it before)."""
+    view = load_campaign(db, campaign_id)
+    spend(db, me, purpose(TIE, campaign_id), form)
+    title, reason = form.get("title", ""), form.get("reason", "")
+    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
+    decision, problems = attempt(
+        db,
+        lambda: votes.decide_tie(
+            db,
+            actor=me.actor,
+            campaign_id=campaign_id,
+            title=title,
+            units=units,
+            reason=reason,
+            via="web",
+        ),
+    )
+    if decision is None:
+        typed = {"tie_title": title, "tie_reason": reason}
+        return _decide_page(request, db, me, view, typed=typed, tie_problems=problems, status=422)
+    chosen = ", ".join(votes.chosen_units(decision))
+    sessions.set_flash(
+        db, me.session_id, f"Đã ghi quyết định thay chủ tọa: “{title}” cho {chosen}."
     )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/decide")

@@ -14,6 +14,7 @@ PAGES: tuple[tuple[str, Role | None, str], ...] = (
     ("thidua return", Role.CLUSTER_LEADER, "/lead"),
     ("thidua chair decide", Role.CLUSTER_LEADER, "/lead"),
     ("thidua confirm", Role.DIRECTORATE, "/decide"),
+    ("thidua chair decide", Role.DIRECTORATE, "/decide"),
     ("thidua decide", Role.DIRECTORATE, "/decide"),
 )
 

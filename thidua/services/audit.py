@@ -18,6 +18,22 @@ from models.audit import event_hash
 
 # Set while a substitute acts under a delegation (thidua.services.delegation.acting_for).
 acting_substitute: ContextVar[Actor | None] = ContextVar("acting_substitute", default=None)
+# The web names the substitute on the request's own database session instead (act_as): its
+# requests run in worker threads that share no context with the code that checked who acts.
+_SUBSTITUTE = "thidua.acting_substitute_id"
+
+
+def act_as(session: Session, substitute_id: int | None) -> None:
+    """Events written in `session` name `substitute_id` as the one who acted for their actor
+    (None: nobody; this session then ignores the context variable too)."""
+    session.info[_SUBSTITUTE] = substitute_id
+
+
+def substitute_id_of(session: Session) -> int | None:
+    if _SUBSTITUTE in session.info:
+        return session.info[_SUBSTITUTE]
+    substitute = acting_substitute.get()
+    return substitute.id if substitute else None
 
 
 def record(
@@ -39,10 +55,9 @@ def record(
     sees its event. So a key never races, no savepoint is needed, and no IntegrityError is
     caught here: any that happens is a real error and fails the command with its rows.
     """
-    substitute = acting_substitute.get() if actor is not None else None
     event = AuditEvent(
         actor_id=actor.id if actor else None,
-        substitute_id=substitute.id if substitute else None,
+        substitute_id=substitute_id_of(session) if actor is not None else None,
         action=action,
         campaign_id=campaign_id,
         entity=entity,
@@ -111,6 +126,7 @@ def record_refusal(
     campaign_id: int | None = None,
     actor_id: int | None = _FROM_CONTEXT,
     claimed: str | None = _FROM_CONTEXT,
+    substitute_id: int | None = _FROM_CONTEXT,
 ) -> None:
     """Log a refused attempt in its own short transaction: the command's own transaction was
     rolled back, so that nothing it meant to write is kept — only this. The CLI leaves who
@@ -123,10 +139,12 @@ def record_refusal(
             actor_id = proven_actor_id.get()
         if claimed is _FROM_CONTEXT:
             claimed = claimed_username.get()
-        substitute = acting_substitute.get() if actor_id is not None else None
+        if substitute_id is _FROM_CONTEXT:
+            substitute = acting_substitute.get()
+            substitute_id = substitute.id if substitute else None
         event = AuditEvent(
             actor_id=actor_id,
-            substitute_id=substitute.id if substitute else None,
+            substitute_id=substitute_id if actor_id is not None else None,
             action="access.refused",
             campaign_id=campaign_id,
             entity="command",

@@ -39,6 +39,4 @@ def test_an_error_page_under_the_static_files_links_the_real_stylesheet(
     page = anonymous.get("/static/no-such-file.css")
     assert page.status_code == 404
     assert 'href="/static/site.css"' in page.text and "/static/static/" not in page.text
-    assert not any(
-        "Path=/static" in v for k, v in page.headers.multi_items() if k == "set-cookie"
-    )
+    assert not any("Path=/static" in v for k, v in page.headers.multi_items() if k == "set-cookie")

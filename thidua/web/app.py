@@ -72,9 +72,10 @@ def check_declarations(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    # The proxy's path prefix (settings.web_root_path) is Uvicorn's root_path (serve.py): the
+    # ASGI server, not the app, says where the app is mounted.
     app = FastAPI(
         title="thidua",
-        root_path=settings.web_root_path,
         # FastAPI's own docs routes cannot carry a declaration: the API module serves its own.
         docs_url=None,
         redoc_url=None,

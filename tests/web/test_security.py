@@ -2,11 +2,26 @@
 network tries beyond the routes' own tests (read scope of every page, headers, redirects)."""
 
 import re
+from collections.abc import Iterator
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlmodel import select
 
-from .conftest import csrf_of
+from models import Actor, AuditEvent, SignInAttempt, TokenScope
+from tests.postgres import temporary_database
+from thidua.db import create_schema, engine_for, session_scope
+from thidua.sample import load_sample
+from thidua.services import api_tokens
+from thidua.services.auth import set_secret
+from thidua.services.context import get_actor
+from thidua.services.cycles import start_cycle
+from thidua.settings import get_settings
+from thidua.web.app import create_app
+
+from .conftest import csrf_of, secret_for
 from .test_pages import _outsider
+from .test_signin import _sign_in
 
 
 def test_receipt_checks_of_a_campaign_are_for_its_readers_only(client_as, campaign_id: int) -> None:
@@ -40,3 +55,50 @@ def test_an_error_page_under_the_static_files_links_the_real_stylesheet(
     assert page.status_code == 404
     assert 'href="/static/site.css"' in page.text and "/static/static/" not in page.text
     assert not any("Path=/static" in v for k, v in page.headers.multi_items() if k == "set-cookie")
+
+
+@pytest.fixture
+def on_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The sample with everyone's secret and the 2019 campaign of CTD4, on PostgreSQL (which
+    refuses NUL in text, where SQLite takes it); yields the campaign's id."""
+    with temporary_database() as url:
+        monkeypatch.setenv("THIDUA_DATABASE_URL", url)
+        get_settings.cache_clear()
+        create_schema(engine_for(url))
+        with session_scope() as s:
+            load_sample(s)
+            for a in s.exec(select(Actor)).all():
+                set_secret(s, a, secret_for(a.username))
+        with session_scope() as s:
+            admin = get_actor(s, "quantri")
+            _, started = start_cycle(
+                s, actor=admin, year=2019, movement_code="VANTQ", cluster_codes=["CTD4"]
+            )
+        yield started[0].campaign_id
+        get_settings.cache_clear()
+
+
+def test_a_nul_in_a_name_or_a_key_is_refused_not_a_server_error(on_postgres: int) -> None:
+    """PostgreSQL fails a query holding NUL: a sign-in with one was a 500, neither counted
+    toward the limit nor audited; a document key with one, a 500 too (page and API)."""
+    app = create_app()
+    with TestClient(app, follow_redirects=False, raise_server_exceptions=False) as browser:
+        assert _sign_in(browser, "canbo.ptm\x00", secret_for("canbo.ptm")) == 401
+        with session_scope() as s:
+            assert s.exec(select(SignInAttempt.username)).all() == ["canbo.ptm\\x00"]
+            refused = s.exec(select(AuditEvent).where(AuditEvent.action == "access.refused"))
+            assert [e.after["claimed_username"] for e in refused] == ["canbo.ptm\\x00"]
+        assert _sign_in(browser, "canbo.ptm", secret_for("canbo.ptm")) == 303
+        path = f"/campaigns/{on_postgres}/documents"
+        assert browser.get(f"{path}/bien-ban%00.md").status_code == 404
+        assert browser.get(f"{path}/bien-ban%00.docx").status_code == 404
+    with session_scope() as s:
+        _, token = api_tokens.issue(
+            s, by=get_actor(s, "quantri"), system="Cổng tỉnh", scope=TokenScope.READ,
+            actor=get_actor(s, "canbo.ptm"),
+        )  # fmt: skip
+    with TestClient(app, raise_server_exceptions=False) as system:
+        answer = system.get(
+            f"/api/v1{path}/bien-ban%00.md", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert answer.status_code == 404 and answer.json()["detail"]

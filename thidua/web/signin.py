@@ -6,7 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from thidua.errors import ThiduaError
-from thidua.limits import NAME
+from thidua.limits import NAME, text_problem
 from thidua.services.auth import authenticate
 from thidua.web import sessions
 from thidua.web.access import DB, PRE_COOKIE, SESSION_COOKIE, public
@@ -44,6 +44,11 @@ def signin(
 ) -> Response:
     address = client_address(request)
     username = username.strip()
+    if text_problem(username, max_length=NAME) is not None:
+        # No account has a NUL or a control character in its name (and PostgreSQL refuses a
+        # query with NUL: a 500, unaudited, uncounted): a wrong sign-in like any other, under
+        # its printable form.
+        username = username.encode("unicode_escape").decode("ascii")[:NAME]
 
     def refused(status: int, reason: str, word: str) -> Response:
         db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from models import Actor, AuditEvent, SignInAttempt, TokenScope
+from models import Actor, AuditEvent, Role, SignInAttempt, TokenScope
 from tests.postgres import temporary_database
 from thidua.db import create_schema, engine_for, session_scope
 from thidua.sample import load_sample
@@ -102,3 +102,15 @@ def test_a_nul_in_a_name_or_a_key_is_refused_not_a_server_error(on_postgres: int
             f"/api/v1{path}/bien-ban%00.md", headers={"Authorization": f"Bearer {token}"}
         )
         assert answer.status_code == 404 and answer.json()["detail"]
+
+
+def test_no_cache_keeps_a_signed_in_page_or_an_api_answer(
+    client_as, campaign_id: int, api_auth
+) -> None:
+    """After sign-out on a shared computer, Back must not show the audit log from a cache."""
+    director: TestClient = client_as("bgd.phogiamdoc")
+    for path in ("/", f"/campaigns/{campaign_id}", f"/campaigns/{campaign_id}/audit"):
+        assert director.get(path).headers["cache-control"] == "no-store", path
+    api = director.get("/api/v1/pending", headers=api_auth(Role.DIRECTORATE))
+    assert api.status_code == 200 and api.headers["cache-control"] == "no-store"
+    assert "no-store" not in director.get("/static/site.css").headers.get("cache-control", "")

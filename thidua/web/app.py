@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from thidua.settings import get_settings
 from thidua.web import errors
 from thidua.web.access import routes_of
+from thidua.web.render import root_path
 
 STATIC = "/static"
 # Every answer: nothing loaded from elsewhere, no framing, no guessing of types. A response
@@ -88,9 +89,14 @@ def create_app() -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
+        # Every answer but the stylesheet and script is someone's: no cache keeps it, so the
+        # browser's Back after sign-out on a shared computer shows nothing of it.
+        shared = request.url.path.removeprefix(root_path(request)).startswith(STATIC + "/")
         response: Response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not shared:
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     trusted = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]

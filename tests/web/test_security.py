@@ -114,3 +114,28 @@ def test_no_cache_keeps_a_signed_in_page_or_an_api_answer(
     api = director.get("/api/v1/pending", headers=api_auth(Role.DIRECTORATE))
     assert api.status_code == 200 and api.headers["cache-control"] == "no-store"
     assert "no-store" not in director.get("/static/site.css").headers.get("cache-control", "")
+
+
+def test_one_address_cannot_lock_a_colleague_out(
+    web_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Usernames are guessable (canbo.ptm): a hostile officer's five wrong tries at the deadline
+    locked the unit's officer out everywhere. Now they lock that address only; the username is
+    locked everywhere only after many addresses failed."""
+    monkeypatch.setenv("THIDUA_WEB_SIGNIN_MAX_PER_USERNAME", "3")
+    monkeypatch.setenv("THIDUA_WEB_SIGNIN_MAX_PER_USERNAME_ANYWHERE", "7")
+    monkeypatch.setenv("THIDUA_WEB_TRUSTED_PROXIES", "*")  # addresses as the proxy tells them
+    get_settings.cache_clear()
+    app = create_app()
+
+    def sign_in(address: str, secret: str) -> int:
+        with TestClient(app, follow_redirects=False, headers={"X-Forwarded-For": address}) as c:
+            return _sign_in(c, "canbo.ptm", secret)
+
+    for _ in range(3):
+        assert sign_in("10.0.0.66", "doan-bua") == 401
+    assert sign_in("10.0.0.66", secret_for("canbo.ptm")) == 429  # that address waits
+    assert sign_in("10.0.0.7", secret_for("canbo.ptm")) == 303  # the officer's own does not
+    for address in ("10.0.0.67", "10.0.0.67", "10.0.0.68", "10.0.0.68"):
+        assert sign_in(address, "doan-bua") == 401
+    assert sign_in("10.0.0.7", secret_for("canbo.ptm")) == 429  # seven from many: everywhere

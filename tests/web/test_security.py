@@ -139,3 +139,19 @@ def test_one_address_cannot_lock_a_colleague_out(
     for address in ("10.0.0.67", "10.0.0.67", "10.0.0.68", "10.0.0.68"):
         assert sign_in(address, "doan-bua") == 401
     assert sign_in("10.0.0.7", secret_for("canbo.ptm")) == 429  # seven from many: everywhere
+
+
+def test_with_no_trusted_proxy_no_forwarded_address_is_believed(
+    web_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """THIDUA_WEB_TRUSTED_PROXIES empty: a client on the server itself (127.0.0.1) named any
+    address it liked in X-Forwarded-For, one per try, and escaped the per-address limit."""
+    monkeypatch.setenv("THIDUA_WEB_TRUSTED_PROXIES", "")
+    get_settings.cache_clear()
+    local = TestClient(create_app(), follow_redirects=False, client=("127.0.0.1", 50000))
+    with local:
+        for i in range(2):
+            local.headers["X-Forwarded-For"] = f"203.0.113.{i}"
+            assert _sign_in(local, "canbo.ptm", "doan-bua") == 401
+    with session_scope() as s:
+        assert s.exec(select(SignInAttempt.address)).all() == ["127.0.0.1", "127.0.0.1"]

@@ -100,6 +100,7 @@ def create_app() -> FastAPI:
         return response
 
     trusted = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted or ["127.0.0.1"])
+    if trusted:  # none listed: no one's X-Forwarded-For is believed, not even 127.0.0.1's
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     check_declarations(app)
     return app

@@ -169,3 +169,30 @@ def test_a_secret_typed_in_the_name_field_stays_out_of_the_audit_log(
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")).all()
         assert events and all(secret not in str(e.after) for e in events)
         assert all(secret[2:] not in str(e.after) for e in events)
+
+
+def test_made_up_api_tokens_cannot_fill_the_audit_log(
+    web_db: str, api_auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each request with a made-up token wrote an audit event (append-only, one SQLite writer at
+    a time): an outsider could write as fast as it could send. Past the per-address limit the
+    answer is the same 401, and nothing is written; a real token still works."""
+    monkeypatch.setenv("THIDUA_WEB_SIGNIN_MAX_PER_ADDRESS", "3")
+    get_settings.cache_clear()
+
+    def refusals() -> int:
+        with session_scope() as s:
+            return len(
+                s.exec(select(AuditEvent).where(AuditEvent.action == "access.refused")).all()
+            )
+
+    with TestClient(create_app()) as outsider:
+        for i in range(8):
+            made_up = {"Authorization": f"Bearer thidua_doan-bua-{i}"}
+            assert outsider.get("/api/v1/pending", headers=made_up).status_code == 401
+        assert refusals() == 3
+        assert (
+            outsider.get("/api/v1/pending", headers=api_auth(Role.UNIT_OFFICER)).status_code == 200
+        )
+        # A sign-in from the same address is not held back by the API's count.
+        assert _sign_in(outsider, "canbo.ptm", secret_for("canbo.ptm")) in (200, 303)

@@ -6,20 +6,26 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlmodel import select
 
 from models import Actor, AuditEvent, Role, SignInAttempt, TokenScope
+from rules.stages import Stage
+from simulation.participants import ballot_for
+from simulation.synthetic import drive_in_process
 from tests.postgres import temporary_database
 from thidua.db import create_schema, engine_for, session_scope
-from thidua.sample import load_sample
-from thidua.services import api_tokens
+from thidua.sample import load_sample, officer_username
+from thidua.services import api_tokens, submissions
 from thidua.services.auth import set_secret
-from thidua.services.context import get_actor
+from thidua.services.context import get_actor, load_campaign
 from thidua.services.cycles import start_cycle
+from thidua.services.waits import plan_step
 from thidua.settings import get_settings
 from thidua.web.app import create_app
 
 from .conftest import csrf_of, secret_for
+from .test_ballot_pages import SCRIPT
 from .test_pages import _outsider
 from .test_signin import _sign_in
 
@@ -74,6 +80,8 @@ def on_postgres(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
             _, started = start_cycle(
                 s, actor=admin, year=2019, movement_code="VANTQ", cluster_codes=["CTD4"]
             )
+        with session_scope() as s:
+            plan_step(s, started[0].campaign_id)
         yield started[0].campaign_id
         get_settings.cache_clear()
 
@@ -196,3 +204,26 @@ def test_made_up_api_tokens_cannot_fill_the_audit_log(
         )
         # A sign-in from the same address is not held back by the API's count.
         assert _sign_in(outsider, "canbo.ptm", secret_for("canbo.ptm")) in (200, 303)
+
+
+def test_no_ballot_shares_a_transaction_id_with_the_voter_roll(on_postgres: int) -> None:
+    """On PostgreSQL each row keeps the id of the transaction that wrote it (xmin), and a ballot
+    was written with its unit's line on the roll: `SELECT xmin` on both tables joined every
+    ballot to its voter. Once the vote is counted, no ballot shares an xmin with the roll."""
+    drive_in_process(on_postgres, SCRIPT, until=Stage.VOTE)
+    for unit in ("PTM", "PHC", "PTC"):  # each in its own transaction, as people cast them
+        with session_scope() as s:
+            view = load_campaign(s, on_postgres)
+            submissions.cast_ballot(
+                s, actor=get_actor(s, officer_username(unit)), campaign_id=on_postgres,
+                ballot=ballot_for(s, view, unit, SCRIPT),
+            )  # fmt: skip
+    with session_scope() as s:
+        roll = set(s.execute(text("SELECT xmin::text FROM voterroll")).scalars())
+        assert roll <= set(s.execute(text("SELECT xmin::text FROM ballot")).scalars())
+    drive_in_process(on_postgres, SCRIPT, until=Stage.APPROVAL)
+    with session_scope() as s:
+        roll = set(s.execute(text("SELECT xmin::text FROM voterroll")).scalars())
+        ballots = list(s.execute(text("SELECT xmin::text FROM ballot")).scalars())
+    assert len(roll) >= 3 and len(ballots) == 10
+    assert not roll & set(ballots)

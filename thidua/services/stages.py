@@ -158,6 +158,7 @@ def _close_vote(
 ) -> tuple[dict[str, Any], Stage | None]:
     ranking = ranking_of(session, view.id)
     assert ranking is not None and run.id is not None
+    receipts.reseal(session, run)
     result = votes.count(session, view, run)
     roll = {
         r.unit_id: r.written

@@ -153,7 +153,10 @@ def return_assessment(
         )
     name = view.unit_by_id(sa.unit_id).name
     sessions.set_flash(
-        db, me.session_id, f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa."
+        db,
+        me.session_id,
+        f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa; đơn vị thấy lý do "
+        "trong “Việc của tôi” và nộp lại trước hạn chót.",
     )
     return redirect(request, f"/campaigns/{campaign_id}/lead")
 

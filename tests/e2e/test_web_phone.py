@@ -4,22 +4,18 @@ the screen except a table inside its scroll box, every field has a label, the pa
 the page, headings go in order; and a score sheet's errors show at phone width beside their
 boxes. The portal runs as `thidua web` does, on the sample with the 2019 campaign open."""
 
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from itertools import pairwise
 
-import httpx
 import pytest
 from playwright.sync_api import Page, sync_playwright
 from sqlmodel import select
 
 from models import Actor
-from tests.e2e.test_web_cycle import CHROMIUM, SHOTS, poll
+from tests.e2e.test_web_cycle import CHROMIUM, SHOTS
+from tests.e2e.test_web_cycle import portal as running_portal
 from thidua.db import create_schema, engine_for, session_scope
-from thidua.localserver import free_port
 from thidua.sample import ADMIN, COUNCIL, DIRECTORATE, commander_username, load_sample
 from thidua.sample import officer_username as officer
 from thidua.services.auth import set_secret
@@ -78,30 +74,13 @@ def portal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with session_scope(engine) as s:
         plan_step(s, started[0].campaign_id)
     engine.dispose()
-    port = free_port(8600)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("THIDUA_")}
-    env.update(THIDUA_HOME=str(home), THIDUA_DATABASE_URL=url)
-    log = (home / "web.log").open("wb")
-    child = subprocess.Popen(
-        [sys.executable, "-m", "thidua.web.serve", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env=env,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def up() -> bool:
-        assert child.poll() is None, (home / "web.log").read_text(errors="replace")
-        try:
-            return httpx.get(f"{base}/health", timeout=5).text == "ok"
-        except httpx.HTTPError:
-            return False
-
-    try:
-        poll("the portal starts", up, timeout=120)
-        yield base
-    finally:
-        child.terminate()
-        child.wait(timeout=60)
-        log.close()
+    # The portal as test_web_cycle starts it, on this database; no page here wakes a flow run.
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("THIDUA_HOME", str(home))
+        env.setenv("THIDUA_DATABASE_URL", url)
+        env.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+        with running_portal(home) as base:
+            yield base
 
 
 def _signed_in(browser, base: str, username: str, size: str) -> Page:

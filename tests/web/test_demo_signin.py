@@ -13,7 +13,7 @@ from thidua.demo_secrets import DEMO_PEOPLE, demo_owned, forget_demo_secrets, is
 from thidua.errors import Forbidden
 from thidua.services.auth import authenticate, issue_secret
 from thidua.services.context import get_actor
-from thidua.settings import DEMO_MARK
+from thidua.settings import DEMO_MARK, get_settings
 
 
 def _sign_in(client: TestClient, username: str, secret: str) -> int:
@@ -64,3 +64,18 @@ def test_taking_the_database_over_forgets_the_demo_secrets(web) -> None:
             raise AssertionError(f"{d.username}: the demo's secret still works")
         # Nobody holds a secret and none was ever issued: the first admin secret bootstraps.
         assert issue_secret(s, by=None, actor=get_actor(s, "quantri"))
+
+
+def test_the_sign_in_page_of_the_demo_says_where_its_secrets_are(
+    anonymous: TestClient, tmp_path: Path, monkeypatch
+) -> None:
+    assert "thidua demo --keep-running" not in anonymous.get("/signin").text
+    # The database of these tests is tmp_path/thidua.db: with the demo's mark beside it, and
+    # that folder as the home, it is the demo's own.
+    monkeypatch.setenv("THIDUA_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    (tmp_path / DEMO_MARK).write_text("demo")
+    page = anonymous.get("/signin").text
+    assert "được in trong cửa sổ lệnh đang chạy `thidua demo --keep-running`" in page
+    english = anonymous.get("/signin?lang=en").text
+    assert "printed in the terminal running `thidua demo --keep-running`" in english

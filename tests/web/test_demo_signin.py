@@ -76,6 +76,6 @@ def test_the_sign_in_page_of_the_demo_says_where_its_secrets_are(
     get_settings.cache_clear()
     (tmp_path / DEMO_MARK).write_text("demo")
     page = anonymous.get("/signin").text
-    assert "được in trong cửa sổ lệnh đang chạy `thidua demo --keep-running`" in page
+    assert "được in trong cửa sổ lệnh đang chạy “thidua demo --keep-running”" in page
     english = anonymous.get("/signin?lang=en").text
-    assert "printed in the terminal running `thidua demo --keep-running`" in english
+    assert "printed in the terminal running “thidua demo --keep-running”" in english

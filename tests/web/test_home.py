@@ -3,7 +3,7 @@ it; a person with nothing to do is told so and where to look instead."""
 
 import re
 
-from thidua.web.home import PAGES
+from thidua.web.links import PAGES
 
 
 def _tasks(html: str) -> list[str]:
@@ -37,6 +37,7 @@ def test_nothing_to_do_says_so_and_where_to_look(client_as, campaign_id: int) ->
 def test_each_linked_page_is_one_the_person_may_open(client_as, campaign_id: int) -> None:
     from tests.web.conftest import USER_OF_ROLE
 
-    for role, _command, suffix, _label in PAGES:
+    for _command, role, suffix in PAGES:
+        assert role is not None
         answer = client_as(USER_OF_ROLE[role]).get(f"/campaigns/{campaign_id}{suffix}")
         assert answer.status_code == 200, (role, suffix)

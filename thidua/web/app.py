@@ -27,12 +27,16 @@ def routers() -> list[APIRouter]:
     from thidua.web import (
         ballot,
         campaigns,
+        delegations,
         directorate,
         documents,
+        explanation,
         home,
         leader,
         officer,
+        proposals,
         signin,
+        written,
     )
     from thidua.web.api import actions, docs, reads
 
@@ -45,6 +49,10 @@ def routers() -> list[APIRouter]:
         ballot.router,
         leader.router,
         directorate.router,
+        delegations.router,
+        written.router,
+        explanation.router,
+        proposals.router,
         reads.router,
         actions.router,
         docs.router,

@@ -5,7 +5,7 @@ The ballot's content lives only in the form and the ballot row: nothing here wri
 session, a flash message or the audit log, and the receipt page is never cached.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -51,6 +51,7 @@ def _form_page(
     problems: list[Problem],
     *,
     status: int = 200,
+    **extra: Any,
 ) -> Response:
     return _private(
         page(
@@ -62,6 +63,7 @@ def _form_page(
             values=values,
             problems=problems,
             may_vote=_open(ctx),
+            **extra,
         )
     )
 

@@ -90,7 +90,9 @@ def page(
             t=translator(lang),
             lang=lang,
             me=signed.actor if signed else None,
-            who=signed.name if signed else "",
+            who=(signed.by_name or signed.name) if signed else "",
+            # Acting for someone under a delegation: shown on every page (web/acting.py).
+            acting=getattr(request.state, "acting_for", "") if signed else "",
             csrf=csrf,
             flash=flash,
             url=lambda path: url(request, path),

@@ -44,6 +44,11 @@ class Signed:
     actor_id: int = 0
     username: str = ""
     name: str = ""
+    # Acting for someone under a delegation (thidua/web/acting.py): `actor` and the names above
+    # are then that person's, and these the signed-in substitute's.
+    by_id: int | None = None
+    by_username: str = ""
+    by_name: str = ""
 
 
 def csrf_for(token: str) -> str:

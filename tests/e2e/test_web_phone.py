@@ -28,8 +28,9 @@ pytestmark = pytest.mark.e2e
 C = "/campaigns/1"
 PAGES = {
     officer("PTCCB"): ["/", "/campaigns", C, f"{C}/results", f"{C}/self-assessment",
-                       f"{C}/reviews", f"{C}/ballot", f"{C}/ballot/verify"],
-    commander_username("PTM"): ["/", C, f"{C}/lead"],
+                       f"{C}/reviews", f"{C}/ballot", f"{C}/ballot/verify",
+                       f"{C}/explanation", f"{C}/rules-proposals", "/delegations"],
+    commander_username("PTM"): ["/", C, f"{C}/lead", f"{C}/rules-proposals", "/delegations"],
     DIRECTORATE[0]: ["/", C, f"{C}/decide", f"{C}/audit"],
     COUNCIL[0]: ["/", "/campaigns"],
     ADMIN[0]: ["/", f"{C}/audit"],

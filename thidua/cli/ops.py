@@ -7,6 +7,7 @@ and the commands of officers and approvers never pay for them.
 import os
 import signal
 import time
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -22,6 +23,7 @@ from thidua.cli.io import done, note
 from thidua.cli.io import out as console
 from thidua.cli.views import print_report
 from thidua.db import session_scope
+from thidua.demo_secrets import DemoSignIn, demo_owned, issue_demo_secrets
 from thidua.homedir import private_dir
 from thidua.localserver import StartupError, start_server
 from thidua.services.queries import CampaignState, report
@@ -186,7 +188,9 @@ def demo(
             log(f"Máy chủ Prefect: {local.ui}; worker đang phục vụ các deployment")
             if keep_running:
                 web_url = local.start_web(log=home / "web.log", port=settings.web_port)
-                log(f"Cổng thông tin web: {web_url} (đăng nhập bằng mã bí mật của người dùng)")
+                sign_ins = _demo_sign_ins(home)
+                log(f"Cổng thông tin web: {web_url}")
+                _print_sign_ins(web_url, sign_ins)
             with demo_progress(console) as bar:
                 tasks: dict[int, TaskID] = {}
 
@@ -207,6 +211,7 @@ def demo(
                 done(f"Xem trên giao diện Prefect: {ui_url(rid)}")
             _next_steps(prefix, campaign_ids[0])
             if keep_running:
+                _print_sign_ins(web_url, sign_ins)
                 note(
                     f"Máy chủ Prefect ({local.ui}) và cổng web ({web_url}) vẫn chạy; "
                     "Ctrl-C để dừng."
@@ -222,6 +227,40 @@ def demo(
         note(
             "Máy chủ Prefect đã dừng; các lượt chạy vẫn được lưu. Mở lại giao diện bằng "
             "`thidua server` rồi vào đường dẫn ở trên."
+        )
+
+
+def _demo_sign_ins(home: Path) -> list[DemoSignIn]:
+    """Throwaway secrets for a few sample people, on the demo's own database only."""
+    if not demo_owned(home, get_settings().effective_database_url):
+        return []
+    with session_scope() as session:
+        return issue_demo_secrets(session)
+
+
+def _who(s: DemoSignIn) -> str:
+    return s.full_name if s.role.lower() in s.full_name.lower() else f"{s.role}: {s.full_name}"
+
+
+def _print_sign_ins(web_url: str, sign_ins: list[DemoSignIn]) -> None:
+    if not sign_ins:
+        note(
+            f"Đăng nhập {web_url} bằng mã bí mật do quản trị viên cấp (thidua actor secret): "
+            "cơ sở dữ liệu này không phải của riêng demo nên demo không cấp mã dùng thử."
+        )
+        return
+    console.print(
+        f"[bold]Đăng nhập cổng web[/] {web_url}/signin — mã bí mật DÙNG THỬ của demo, chỉ "
+        "cho cơ sở dữ liệu demo này (demo sau cấp mã mới; `thidua init` xoá hết):",
+        highlight=False,
+    )
+    console.print(f"  {'tên đăng nhập':<15}  {'mã bí mật':<17}  vai trò", highlight=False)
+    for s in sign_ins:
+        console.print(
+            f"  {s.username:<15}  {s.secret:<17}  {_who(s)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,  # a secret cut across two lines cannot be copied
         )
 
 

@@ -25,6 +25,7 @@ from thidua.cli.io import (
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.cli.roles import role_labels
 from thidua.db import create_schema, session_scope
+from thidua.demo_secrets import demo_owned, forget_demo_secrets
 from thidua.errors import ThiduaError
 from thidua.homedir import private_database, private_dir, sqlite_file
 from thidua.sample import CLUSTER, YEAR, load_sample
@@ -57,6 +58,10 @@ def init(
         private_database(database)
     create_schema()
     settings = get_settings()
+    if demo_owned(settings.home, settings.effective_database_url):
+        with session_scope() as session:
+            if forget_demo_secrets(session):
+                done("Đã xoá các mã bí mật dùng thử mà `thidua demo` đã in ra.")
     # From now on the database holds real work: a later `thidua demo` must not make it anew.
     (settings.home / DEMO_MARK).unlink(missing_ok=True)
     url = make_url(settings.effective_database_url).render_as_string(hide_password=True)

@@ -24,8 +24,13 @@ def _value(form: Mapping[str, str], name: str) -> str:
 
 
 def _score(value: str) -> str | None:
-    """An empty box is no score (the check says "thiếu điểm" for a criterion), not zero."""
-    return value.strip() or None
+    """An empty box is no score (the check says "thiếu điểm" for a criterion), not zero. A
+    decimal comma is read as Vietnamese write it ("2,5"), as the page's live total does; with
+    a dot present too it is left for the check to refuse, never guessed."""
+    text = value.strip()
+    if "," in text and "." not in text:
+        text = text.replace(",", ".")
+    return text or None
 
 
 def self_assessment(form: Mapping[str, str]) -> Filled:

@@ -5,7 +5,6 @@ Who may read a campaign is the services' rule (access.require_reader_of); the au
 is the directorate's and the admins' (audit_log.require_reader), as in `thidua audit`.
 """
 
-from decimal import Decimal
 from typing import Annotated
 from urllib.parse import quote
 
@@ -16,9 +15,9 @@ from sqlmodel import Session
 from thidua.services import audit_log, queries
 from thidua.services.access import require_reader_of
 from thidua.services.context import CampaignView, load_campaign
-from thidua.services.result_tables import Cell, result_sheets
-from thidua.templating import diem
+from thidua.services.result_tables import result_sheets
 from thidua.web.access import ALL_ROLES, DB, Me, allow
+from thidua.web.i18n import language_of
 from thidua.web.render import page
 
 router = APIRouter()
@@ -41,15 +40,6 @@ def attachment(file_name: str) -> dict[str, str]:
         f"filename*=UTF-8''{quote(file_name)}"
     }
 
-
-def cell(value: Cell) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "có" if value else "không"
-    if isinstance(value, Decimal):
-        return diem(value)
-    return str(value)
 
 
 @router.get("/campaigns")
@@ -83,6 +73,7 @@ def campaign_results(
     data = queries.report(db, view.id)
     sheets = [s for s in result_sheets(db, view.id) if s.rows]
     from thidua.services.word import word_keys
+    from thidua.web.tables import show
 
     return page(
         request,
@@ -90,8 +81,7 @@ def campaign_results(
         db=db,
         view=view,
         data=data,
-        sheets=sheets,
-        cell=cell,
+        sheets=show(sheets, data["units"], language_of(request)),
         word=set(word_keys(db, view.id)),
         audit_reader=me.actor.role in audit_log.READERS,
     )

@@ -124,7 +124,10 @@ def confirm(
             request, db, me, view, problems={"confirm": problems}, typed=meeting, status=422
         )
     sessions.set_flash(
-        db, me.session_id, f"Đã xác nhận giai đoạn '{run.stage.label}' của {view.run_name}."
+        db,
+        me.session_id,
+        f"Đã xác nhận giai đoạn “{run.stage.label}” của {view.run_name}. Giai đoạn tiếp theo "
+        "mở trong giây lát; các đơn vị sẽ thấy việc mới trong “Việc của tôi”.",
     )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/lead")
@@ -150,7 +153,10 @@ def return_assessment(
         )
     name = view.unit_by_id(sa.unit_id).name
     sessions.set_flash(
-        db, me.session_id, f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa."
+        db,
+        me.session_id,
+        f"Đã trả lại bản tự chấm (lần {sa.version}) của {name} để sửa; đơn vị thấy lý do "
+        "trong “Việc của tôi” và nộp lại trước hạn chót.",
     )
     return redirect(request, f"/campaigns/{campaign_id}/lead")
 

@@ -7,7 +7,6 @@ problem (no JavaScript needed, nothing written); "Nộp" files it. A small scrip
 (static/total.js) keeps the totals live where JavaScript runs.
 """
 
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -21,6 +20,7 @@ from thidua.forms import checks, posted
 from thidua.forms.context import FormContext, FormKind, form_context
 from thidua.forms.yaml_form import scheme_data
 from thidua.services import submissions
+from thidua.templating import diem
 from thidua.web import sessions
 from thidua.web.access import DB, Me, allow
 from thidua.web.actions import Posted, attempt, purpose, spend
@@ -118,7 +118,8 @@ def self_assessment_send(
         db,
         me.session_id,
         f"Đã nhận bản tự chấm điểm của {ctx.unit.name} (lần {done.version}), tổng điểm "
-        f"{Decimal(str(done.total)).normalize():f}.",
+        f"{diem(done.total)}. Cụm trưởng sẽ kiểm tra; nếu bản này bị trả lại để sửa, lý do "
+        "hiện ở trang này và trong “Việc của tôi”.",
     )
     return redirect(request, f"/campaigns/{campaign_id}/self-assessment")
 
@@ -225,5 +226,9 @@ def review_send(
         problems = posted.in_grid(problems, indices)
         return _reviews_page(request, db, me, ctx, fields, problems, status=422, checked=True)
     names = ", ".join(ctx.view.unit_by_id(r.reviewee_unit_id).name for r in written)
-    sessions.set_flash(db, me.session_id, f"Đã nhận {len(written)} phiếu chấm chéo: {names}.")
+    left = sum(1 for _, sent in ctx.reviewees if sent is None) - len(written)
+    after = f" Còn {left} đơn vị chưa chấm." if left > 0 else " Đã chấm đủ các đơn vị."
+    sessions.set_flash(
+        db, me.session_id, f"Đã nhận {len(written)} phiếu chấm chéo: {names}.{after}"
+    )
     return redirect(request, f"/campaigns/{campaign_id}/reviews")

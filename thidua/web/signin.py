@@ -7,9 +7,11 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlmodel import Session, select
 
 from models import Actor
+from thidua.demo_secrets import demo_owned
 from thidua.errors import ThiduaError
 from thidua.limits import NAME, text_problem
 from thidua.services.auth import authenticate
+from thidua.settings import get_settings
 from thidua.web import sessions
 from thidua.web.access import DB, PRE_COOKIE, SESSION_COOKIE, public
 from thidua.web.errors import audit_refusal
@@ -17,6 +19,13 @@ from thidua.web.i18n import language_of, translator
 from thidua.web.render import page, redirect, safe_next, set_cookie
 
 router = APIRouter()
+
+
+def is_demo() -> bool:
+    """Whether this portal serves the demo's own database: its sign-in page then says where
+    the demo printed the throwaway sign-in details."""
+    settings = get_settings()
+    return demo_owned(settings.home, settings.effective_database_url)
 
 
 def client_address(request: Request) -> str:
@@ -42,7 +51,9 @@ def health(_: Annotated[None, public]) -> str:
 
 @router.get("/signin")
 def signin_form(request: Request, _: Annotated[None, public], next: str = "/") -> Response:
-    return page(request, "signin.html", next=safe_next(next), username="", error=None)
+    return page(
+        request, "signin.html", next=safe_next(next), username="", error=None, demo=is_demo()
+    )
 
 
 @router.post("/signin")
@@ -69,7 +80,7 @@ def signin(
         audit_refusal(request, f"{reason} (từ {address})", claimed=claimed)
         error = translator(language_of(request))(word)
         return page(request, "signin.html", status=status, next=safe_next(next),
-                    username=username, error=error)  # fmt: skip
+                    username=username, error=error, demo=is_demo())  # fmt: skip
 
     if sessions.too_many_failures(db, username=username, address=address):
         return refused(429, "Đăng nhập sai quá nhiều lần; hãy thử lại sau", "signin.throttled")

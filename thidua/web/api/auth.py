@@ -2,20 +2,17 @@
 cookie (so there is no CSRF to check). Deny by default, as every route of the portal: each
 route names its roles with `token(…)`, and an action also needs a token scoped to act."""
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session
 
 from models import Role, TokenScope
 from thidua.db import get_engine
 from thidua.errors import Forbidden
 from thidua.services import api_tokens
 from thidua.services.api_tokens import TokenRefused, TokenUse
-from thidua.web.access import DB, Access, NotSignedIn, Refused, declare
-
-T = TypeVar("T")
+from thidua.web.access import DB, Access, NotSignedIn, Refused, declare, release
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -27,19 +24,6 @@ _bearer = HTTPBearer(
 
 def request_line(request: Request) -> str:
     return f"api {request.method} {request.url.path}"[:500]
-
-
-def release(db: Session, answer: T) -> T:
-    """Commit the request's transaction before its answer leaves the handler.
-
-    On SQLite every transaction holds the write lock from its start (thidua/db.py). FastAPI
-    runs a sync dependency, the handler and the answer's serialisation in separate hops of one
-    thread pool (40 threads), and commits only after the last. Held across a hop, 40 requests
-    at once would each hold a thread waiting for the lock while the holder waits for a thread,
-    until busy_timeout (30 s) fails them. So the token's check and each handler end their own
-    transaction."""
-    db.commit()
-    return answer
 
 
 def log_refused_token(request: Request) -> None:
@@ -90,7 +74,6 @@ def token(*roles: Role, act: bool = False) -> Any:
                 api_tokens.require_scope(use, TokenScope.ACT)
             except Forbidden as exc:
                 raise Refused(exc.message, what="scope") from None
-        db.commit()  # see release(): the handler runs in another hop of the thread pool
-        return use
+        return release(db, use)  # the handler runs in another hop of the thread pool
 
     return Depends(guard)

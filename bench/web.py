@@ -179,15 +179,16 @@ def sequential(server: Server, plan: dict[str, Any], html: dict[str, str] | None
         page.get(FLOOR_PATH)
         for job in plan["sequential"]:
             samples["floor"].append(_timed(client, "GET", FLOOR_PATH, "floor"))
-            samples["pending_api"].append(_timed(client, "GET", PENDING, "pending", headers=bearer))
+            samples["pending_api"].append(
+                _timed(client, "GET", PENDING, "pending", headers=bearer)
+            )
             if html is not None:
-                samples["pending_html"].append(_timed(page, "GET", HTML_PENDING, "việc của tôi"))
+                samples["pending_html"].append(
+                    _timed(page, "GET", HTML_PENDING, "việc của tôi")
+                )
             samples["ballot_api"].append(
                 _timed(
-                    client,
-                    "POST",
-                    ballot_path(job["campaign"]),
-                    "ballot",
+                    client, "POST", ballot_path(job["campaign"]), "ballot",
                     headers={"Authorization": f"Bearer {tokens[job['who']]}"},
                     json=job["ballot"],
                 )

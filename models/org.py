@@ -81,7 +81,8 @@ class ActorBase(SQLModel):
     username: str = Field(index=True, unique=True, min_length=1, max_length=64, regex=CODE_PATTERN)
     full_name: str = Field(min_length=1, max_length=200)
     role: Role
-    unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    # Indexed: a stage's officers are found by their units at every stage open and close.
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     email: str | None = None
     language: str = "vi"
     rank: str | None = Field(default=None, max_length=100)  # cấp bậc, e.g. Thượng tá

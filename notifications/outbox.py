@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from models import (
@@ -157,24 +158,25 @@ def enqueue(
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
-    """Insert the messages, skipping any whose key a concurrent retry took meanwhile."""
-    # The caller's rows go first, outside the savepoints: an error of theirs must fail their
-    # command, never pass for a duplicate message and vanish with it.
+    """Insert the messages, skipping any whose key a concurrent retry took meanwhile; returns
+    how many were written.
+
+    One statement that skips a taken key itself (INSERT … ON CONFLICT (idempotency_key) DO
+    NOTHING, on SQLite and PostgreSQL alike): no savepoint, no ORM object per message, and no
+    IntegrityError to catch, so any other error of these rows fails the command.
+    """
+    if not rows:
+        return 0
+    # The caller's rows go first: their errors are theirs, raised here.
     session.flush()
-    try:
-        with session.begin_nested():
-            session.add_all(OutboxMessage(**row) for row in rows)
-            session.flush()
-        return len(rows)
-    except IntegrityError:
-        pass
-    written = 0
-    for row in rows:
-        try:
-            with session.begin_nested():
-                session.add(OutboxMessage(**row))
-                session.flush()
-            written += 1
-        except IntegrityError:
-            continue  # a concurrent retry of the same cause wrote it first
-    return written
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        build(table)
+        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
+        .returning(table.c.id)
+    )
+    defaults = {"attempts": 0, "body_html": None, "payload_json": None}
+    written = session.connection().execute(statement, [{**defaults, **row} for row in rows])
+    return len(written.all())

@@ -127,3 +127,65 @@ def test_the_migration_chains_the_events_already_there(engine: Engine) -> None:
     # And the log is still append-only.
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM auditevent"))
+
+
+def test_a_key_logged_by_a_concurrent_command_is_skipped_and_the_command_keeps_its_rows(
+    engine: Engine,
+) -> None:
+    """Two commands log the same keyed event at once: the second waits for the chain head,
+    then finds the first's event and logs nothing under the key, with no savepoint and no
+    error; its other rows and events are kept. On PostgreSQL the second is seen waiting on
+    the head's lock before the first commits."""
+    import threading
+    import time
+
+    from sqlmodel import select
+
+    from models import AuditEvent
+
+    create_schema(engine)
+    with session_scope(engine) as s:
+        load_sample(s)
+    first_logged, second_done = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+
+    def second() -> None:
+        first_logged.wait(60)
+        try:
+            with session_scope(engine) as s:
+                audit.record(s, actor=None, action="test.other", entity="test")
+                outcome["second"] = audit.record(s, actor=None, action="test.keyed", key="k:1")
+        except Exception as exc:  # reported below, with its type
+            outcome["second"] = exc
+        second_done.set()
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    with session_scope(engine) as s:
+        assert audit.record(s, actor=None, action="test.keyed", key="k:1") is not None
+        first_logged.set()
+        if engine.dialect.name == "postgresql":
+            deadline = time.monotonic() + 120
+            while not _waiting_on_a_lock(engine):
+                assert time.monotonic() < deadline, "the second command never waited"
+                time.sleep(0.05)
+    assert second_done.wait(120)
+    thread.join()
+    assert outcome["second"] is None, outcome
+    with session_scope(engine) as s:
+        actions = s.exec(select(AuditEvent.action).where(AuditEvent.entity == "")).all()
+        assert list(actions).count("test.keyed") == 1
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "test.other")).first()
+    assert _check(engine).ok
+
+
+def _waiting_on_a_lock(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return bool(
+            conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar()
+        )

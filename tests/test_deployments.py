@@ -142,5 +142,6 @@ def test_one_sweep_at_a_time_and_a_bounded_number_of_flow_run_processes(
         assert served["limit"] == 3
         serve.main(limit=7)
         assert served["limit"] == 7
+        assert worker_command(POOL)[-2:] == ["--limit", "3"]  # a pool worker too
     finally:
         get_settings.cache_clear()

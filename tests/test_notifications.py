@@ -211,6 +211,10 @@ def receiver() -> Iterator[Receiver]:
 def campaign(database_url: str) -> int:
     """The 2019 campaign of Cụm thi đua số 4, started; its first stage not opened yet. The
     campaign is bound to a (made-up) flow run so that messages carry a link to it."""
+    return _started_campaign()
+
+
+def _started_campaign() -> int:
     create_schema()
     with session_scope() as s:
         load_sample(s)
@@ -348,8 +352,28 @@ def test_a_cause_enqueues_once(campaign: int) -> None:
     assert len(outbox(event="stage_closed")) == 11
 
 
-def test_insert_skips_a_key_taken_meanwhile(campaign: int) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def on_either_database(
+    request: pytest.FixtureRequest, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """The test's database on SQLite, then on PostgreSQL (the insert is dialect-specific)."""
+    if request.param == "sqlite":
+        yield
+        return
+    from thidua.settings import get_settings
+
+    from .postgres import temporary_database
+
+    with temporary_database("thidua_outbox") as url:
+        monkeypatch.setenv("THIDUA_DATABASE_URL", url)
+        get_settings.cache_clear()
+        yield
+        get_settings.cache_clear()
+
+
+def test_insert_skips_a_key_taken_meanwhile(on_either_database: None, database_url: str) -> None:
     """What a concurrent retry of the same cause meets: the key was taken after we looked."""
+    campaign = _started_campaign()
     open_first_stage(campaign)
     first = outbox()[0]
     with session_scope() as s:

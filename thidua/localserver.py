@@ -111,13 +111,15 @@ def _spawn(name: str, args: list[str], env: dict[str, str], log: Path) -> Child:
 
 
 def worker_command(pool: str, *, limit: int | None = None, name: str | None = None) -> list[str]:
-    """The command line of a process worker of `pool` (what docs/deploy.md tells to run)."""
+    """The command line of a process worker of `pool` (what docs/deploy.md tells to run), with
+    at most `limit` flow-run processes at once (THIDUA_FLOW_RUN_LIMIT by default), so a loaded
+    machine queues runs instead of piling up processes."""
+    from thidua.settings import get_settings
+
     args = [_bin("prefect"), "worker", "start", "--pool", pool, "--type", "process"]
     if name:
         args += ["--name", name]
-    if limit:
-        args += ["--limit", str(limit)]
-    return args
+    return [*args, "--limit", str(limit or get_settings().flow_run_limit)]
 
 
 @dataclass

@@ -94,7 +94,12 @@ class Settings(BaseSettings):
     )
     web_signin_window: timedelta = Field(default=timedelta(minutes=15))
     web_signin_max_per_username: int = Field(
-        default=5, ge=1, description="Failed sign-ins of one username within the window."
+        default=5, ge=1, description="Failed sign-ins of one username from one address (window)."
+    )
+    # Usernames are predictable (canbo.ptm): were the limit above counted from every address, a
+    # hostile officer could lock a colleague out at a deadline with five wrong tries.
+    web_signin_max_per_username_anywhere: int = Field(
+        default=50, ge=1, description="Failed sign-ins of one username from all addresses (window)."
     )
     web_signin_max_per_address: int = Field(
         default=20, ge=1, description="Failed sign-ins from one client address within the window."

@@ -212,6 +212,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates are package data, fixed while a process runs: not checked on the disk at
+        # every render (thousands of messages per national stage close).
+        auto_reload=False,
     )
     env.filters.update(FILTERS)
     return env

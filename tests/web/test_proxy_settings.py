@@ -50,9 +50,11 @@ def test_under_a_root_path_links_redirects_and_cookies_carry_it(
 ) -> None:
     monkeypatch.setenv("THIDUA_WEB_ROOT_PATH", "/thidua")
     get_settings.cache_clear()
-    # The browser asks for /thidua/…: the cookie's path must match what it asks for.
+    # The browser asks for /thidua/…: the cookie's path must match what it asks for. The proxy
+    # strips the prefix and Uvicorn (serve.py) puts it back as root_path, as this client does.
     base = "http://testserver/thidua"
-    with TestClient(create_app(), follow_redirects=False, base_url=base) as client:
+    app = create_app()
+    with TestClient(app, follow_redirects=False, base_url=base, root_path="/thidua") as client:
         answer = client.get("/")
         assert answer.headers["location"] == "/thidua/signin?next=/"
         form = client.get("/signin").text

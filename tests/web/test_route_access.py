@@ -22,6 +22,8 @@ from .conftest import USER_OF_ROLE, csrf_of
 PATH_VALUES: dict[str, Callable[[int], str]] = {
     "campaign_id": str,
     "key": lambda _: "bien-ban.md",  # none yet in stage 1: an allowed reader gets 404
+    "delegation_id": lambda _: "1",
+    "unit_code": lambda _: "PHC",
 }
 
 

@@ -93,7 +93,7 @@ def worker(
     if pool:
         from thidua.localserver import worker_command
 
-        args = worker_command(pool, limit=limit or get_settings().flow_run_limit)
+        args = worker_command(pool, limit=limit)
         os.environ["PREFECT_API_URL"] = url
         os.execvp(args[0], args)  # the worker is this process: Ctrl-C and SIGTERM reach it
     with temporary_settings(updates={PREFECT_API_URL: url}):

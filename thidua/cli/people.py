@@ -205,8 +205,27 @@ def delegate(
             starts=localtime.parse(from_, "from"),
             ends=localtime.parse(until, "until"),
         )
-        ends = row.ends
-    done(f"{to} được làm thay {actor} đến {local_time(ends)}; dùng: thidua --thay-cho {actor} …")
+        ends, number = row.ends, row.id
+    done(
+        f"{to} được làm thay {actor} đến {local_time(ends)} (ủy quyền số {number}); "
+        f"dùng: thidua --thay-cho {actor} …"
+    )
+
+
+def undelegate(
+    actor: ActorOpt,
+    number: Annotated[
+        int,
+        typer.Option(
+            "--id", help="Số của ủy quyền (in ra khi ủy quyền).", callback=bounded_id("id")
+        ),
+    ],
+) -> None:
+    """Thu hồi ủy quyền mình đã cấp: người làm thay thôi làm thay từ bây giờ."""
+    with session_scope() as session:
+        who = authenticated(session, actor)
+        delegation.revoke(session, principal=who, delegation_id=number)
+    done(f"Đã thu hồi ủy quyền số {number}.")
 
 
 def extend(
@@ -243,5 +262,6 @@ def extend(
 def register(app: typer.Typer) -> None:
     app.add_typer(code_app, name="code", rich_help_panel=panels.APPROVERS)
     app.command(rich_help_panel=panels.EVERYONE)(delegate)
+    app.command(rich_help_panel=panels.EVERYONE)(undelegate)
     app.command(rich_help_panel=panels.LEADER)(extend)
     app.add_typer(actors_app, name="actor", rich_help_panel=panels.ADMIN)

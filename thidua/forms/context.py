@@ -10,12 +10,12 @@ from enum import StrEnum
 
 from sqlmodel import Session, select
 
-from models import Actor, PeerReview, PeerScore, SelfScore, Unit, VoterRoll
+from models import Actor, PeerReview, PeerScore, SelfScore, StageRun, Unit, VoterRoll
 from rules.config import ScoringScheme
 from rules.scoring import format_points
 from rules.stages import Stage
 from thidua.services import drive_points
-from thidua.services.access import require_member_officer
+from thidua.services.access import require_cluster_leader, require_member_officer
 from thidua.services.context import CampaignView, latest_stage_run, load_campaign
 from thidua.services.results import ranking_of
 from thidua.services.submissions import latest_assessment
@@ -123,16 +123,7 @@ def form_context(
 ) -> FormContext:
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "lấy mẫu phiếu")
-    run = latest_stage_run(session, view.id, kind.stage)
-    base = dict(
-        kind=kind,
-        view=view,
-        unit=unit,
-        actor=actor,
-        due_at=run.due_at if run else None,
-        stage_open=run is not None and run.closed_at is None,
-        drive_points=_drive_points(session, view),
-    )
+    run, base = _base(session, view, unit, actor, kind)
     assert unit.id is not None
     if kind == FormKind.SELF_ASSESSMENT:
         latest = latest_assessment(session, run.id, unit.id) if run and run.id else None
@@ -165,6 +156,34 @@ def form_context(
         )
         return FormContext(**base, reviewees=others)  # type: ignore[arg-type]
     return _ballot_context(session, view, unit, run, base)
+
+
+def written_ballot_context(
+    session: Session, *, actor: Actor, campaign_id: int, unit_code: str
+) -> FormContext:
+    """The ballot form of a unit absent from the vote meeting, for the cluster leader who
+    enters its sealed written ballot (votes.cast_written_ballot): that unit's own questions."""
+    view = load_campaign(session, campaign_id)
+    require_cluster_leader(actor, view, "nhập phiếu bầu bằng văn bản của đơn vị vắng mặt")
+    unit = view.unit(unit_code)
+    run, base = _base(session, view, unit, actor, FormKind.BALLOT)
+    return _ballot_context(session, view, unit, run, base)
+
+
+def _base(
+    session: Session, view: CampaignView, unit: Unit, actor: Actor, kind: FormKind
+) -> tuple[StageRun | None, dict[str, object]]:
+    """The kind's latest stage run, and what every form's context holds."""
+    run = latest_stage_run(session, view.id, kind.stage)
+    return run, dict(
+        kind=kind,
+        view=view,
+        unit=unit,
+        actor=actor,
+        due_at=run.due_at if run else None,
+        stage_open=run is not None and run.closed_at is None,
+        drive_points=_drive_points(session, view),
+    )
 
 
 def _ballot_context(

@@ -9,9 +9,8 @@ lock from BEGIN IMMEDIATE (thidua/db.py). Either way ids are handed out in chain
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from models import Actor, AuditChainHead, AuditEvent, Campaign
@@ -19,6 +18,22 @@ from models.audit import event_hash
 
 # Set while a substitute acts under a delegation (thidua.services.delegation.acting_for).
 acting_substitute: ContextVar[Actor | None] = ContextVar("acting_substitute", default=None)
+# The web names the substitute on the request's own database session instead (act_as): its
+# requests run in worker threads that share no context with the code that checked who acts.
+_SUBSTITUTE = "thidua.acting_substitute_id"
+
+
+def act_as(session: Session, substitute_id: int | None) -> None:
+    """Events written in `session` name `substitute_id` as the one who acted for their actor
+    (None: nobody; this session then ignores the context variable too)."""
+    session.info[_SUBSTITUTE] = substitute_id
+
+
+def substitute_id_of(session: Session) -> int | None:
+    if _SUBSTITUTE in session.info:
+        return session.info[_SUBSTITUTE]
+    substitute = acting_substitute.get()
+    return substitute.id if substitute else None
 
 
 def record(
@@ -33,15 +48,16 @@ def record(
     after: dict[str, Any] | None = None,
     key: str | None = None,
 ) -> AuditEvent | None:
-    """Append one event. With a `key`, an event already logged under it is not logged again."""
-    if key is not None:
-        existing = session.exec(select(AuditEvent).where(AuditEvent.key == key)).first()
-        if existing is not None:
-            return None
-    substitute = acting_substitute.get() if actor is not None else None
+    """Append one event. With a `key`, an event already logged under it is not logged again.
+
+    The key is looked up only once this transaction holds the chain head (see the module's
+    note): an appender that logged the same key meanwhile has committed by then, and the look-up
+    sees its event. So a key never races, no savepoint is needed, and no IntegrityError is
+    caught here: any that happens is a real error and fails the command with its rows.
+    """
     event = AuditEvent(
         actor_id=actor.id if actor else None,
-        substitute_id=substitute.id if substitute else None,
+        substitute_id=substitute_id_of(session) if actor is not None else None,
         action=action,
         campaign_id=campaign_id,
         entity=entity,
@@ -50,26 +66,17 @@ def record(
         after=after,
         key=key,
     )
-    if key is None:
-        _append(session, event)
-        return event
-    # The caller's own rows are flushed first, outside the savepoint: an error of theirs must
-    # fail the command, never be taken for a duplicate event and swallowed with it.
-    session.flush()
-    try:
-        with session.begin_nested():
-            _append(session, event)
-    except IntegrityError:
-        # A concurrent retry logged the same key first: that event stands for both.
-        return None
-    return event
+    return event if _append(session, event) else None
 
 
-def _append(session: Session, event: AuditEvent) -> None:
-    """Link `event` to the chain's head and insert it; the head moves to it."""
-    prev = session.exec(
-        select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
-    ).first()
+def _append(session: Session, event: AuditEvent) -> bool:
+    """Link `event` to the chain's head and insert it; the head moves to it. False, and nothing
+    written, when an event with its key is logged already."""
+    prev = session.exec(_HEAD).first()
+    # After the lock: on PostgreSQL (READ COMMITTED) this statement sees every event committed
+    # by the appenders that held the head before us.
+    if event.key is not None and session.exec(_LOGGED, params={"key": event.key}).first():
+        return False
     event.prev_hash = prev or ""
     event.hash = event_hash(
         prev_hash=event.prev_hash,
@@ -92,7 +99,14 @@ def _append(session: Session, event: AuditEvent) -> None:
         # appender makes it, and a racing one fails on the primary key and retries the command.
         session.execute(insert(AuditChainHead).values(id=1, **values))
     else:
-        session.execute(update(AuditChainHead).where(col(AuditChainHead.id) == 1).values(**values))
+        session.execute(_MOVE_HEAD, values)
+    return True
+
+
+# Built once: an event is appended thousands of times in a national stage close.
+_HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
+_LOGGED = select(AuditEvent.id).where(AuditEvent.key == bindparam("key"))
+_MOVE_HEAD = update(AuditChainHead).where(col(AuditChainHead.id) == 1)
 
 
 # Who a command said it was (set before the secret is checked) and who it proved to be: a
@@ -112,6 +126,7 @@ def record_refusal(
     campaign_id: int | None = None,
     actor_id: int | None = _FROM_CONTEXT,
     claimed: str | None = _FROM_CONTEXT,
+    substitute_id: int | None = _FROM_CONTEXT,
 ) -> None:
     """Log a refused attempt in its own short transaction: the command's own transaction was
     rolled back, so that nothing it meant to write is kept — only this. The CLI leaves who
@@ -124,10 +139,12 @@ def record_refusal(
             actor_id = proven_actor_id.get()
         if claimed is _FROM_CONTEXT:
             claimed = claimed_username.get()
-        substitute = acting_substitute.get() if actor_id is not None else None
+        if substitute_id is _FROM_CONTEXT:
+            substitute = acting_substitute.get()
+            substitute_id = substitute.id if substitute else None
         event = AuditEvent(
             actor_id=actor_id,
-            substitute_id=substitute.id if substitute else None,
+            substitute_id=substitute_id if actor_id is not None else None,
             action="access.refused",
             campaign_id=campaign_id,
             entity="command",

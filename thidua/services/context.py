@@ -27,7 +27,8 @@ from thidua.limits import MAX_ID
 
 
 @lru_cache(maxsize=64)
-def _parse_rules(rules_json: str) -> CycleRules:
+def parse_rules(rules_json: str) -> CycleRules:
+    """A cycle's stored rules, parsed once per text (they are fixed when the cycle starts)."""
     return CycleRules.model_validate_json(rules_json)
 
 
@@ -112,7 +113,7 @@ def load_campaign(session: Session, campaign_id: int) -> CampaignView:
         cycle=cycle,
         movement=movement,
         cluster=cluster,
-        rules=_parse_rules(cycle.rules_json),
+        rules=parse_rules(cycle.rules_json),
         members=tuple(u for _, u in rows),
         leader=leader,
         deputy=deputy,

@@ -45,14 +45,12 @@ def delegate(
     return row
 
 
-def acting_for(session: Session, substitute: Actor, principal: str) -> Actor:
-    """The principal, if `substitute` holds a delegation from them now. From here on, audit
-    events of this command name the substitute beside the principal."""
-    who = get_actor(session, principal)
+def live_grant(session: Session, *, substitute: Actor, principal: Actor) -> Delegation:
+    """The delegation from `principal` that lets `substitute` act now; Forbidden without one."""
     now = utcnow()
     granted = session.exec(
         select(Delegation).where(
-            Delegation.principal_id == who.id,
+            Delegation.principal_id == principal.id,
             Delegation.substitute_id == substitute.id,
             col(Delegation.revoked_at).is_(None),
             Delegation.starts <= now,
@@ -60,6 +58,54 @@ def acting_for(session: Session, substitute: Actor, principal: str) -> Actor:
         )
     ).first()
     if granted is None:
-        raise Forbidden(f"'{substitute.username}' không được '{principal}' ủy quyền lúc này")
+        raise Forbidden(
+            f"'{substitute.username}' không được '{principal.username}' ủy quyền lúc này"
+        )
+    return granted
+
+
+def acting_for(session: Session, substitute: Actor, principal: str) -> Actor:
+    """The principal, if `substitute` holds a delegation from them now. From here on, audit
+    events of this command name the substitute beside the principal."""
+    who = get_actor(session, principal)
+    live_grant(session, substitute=substitute, principal=who)
     audit.acting_substitute.set(substitute)
     return who
+
+
+def revoke(session: Session, *, principal: Actor, delegation_id: int) -> Delegation:
+    """The principal ends a delegation they granted (from now on, whatever its dates)."""
+    row = session.get(Delegation, delegation_id)
+    if row is None or row.principal_id != principal.id:
+        raise InvalidInput(
+            "delegation", f"'{principal.username}' không có ủy quyền số {delegation_id}"
+        )
+    if row.revoked_at is not None or row.ends <= utcnow():
+        raise InvalidInput("delegation", f"ủy quyền số {delegation_id} đã hết hoặc đã thu hồi")
+    row.revoked_at = utcnow()
+    session.add(row)
+    substitute = session.get(Actor, row.substitute_id)
+    audit.record(
+        session,
+        actor=principal,
+        action="delegation.revoke",
+        entity="delegation",
+        entity_id=row.id,
+        before={"revoked_at": None},
+        after={
+            "substitute": substitute.username if substitute else None,
+            "revoked_at": row.revoked_at.isoformat(),
+        },
+    )
+    return row
+
+
+def current(session: Session, *, actor: Actor) -> tuple[list[Delegation], list[Delegation]]:
+    """The delegations not yet ended nor revoked that `actor` granted, and those granted to
+    them (each sorted by start)."""
+    now = utcnow()
+    alive = select(Delegation).where(col(Delegation.revoked_at).is_(None), Delegation.ends > now)
+    order = (col(Delegation.starts), col(Delegation.id))
+    given = session.exec(alive.where(Delegation.principal_id == actor.id).order_by(*order)).all()
+    held = session.exec(alive.where(Delegation.substitute_id == actor.id).order_by(*order)).all()
+    return list(given), list(held)

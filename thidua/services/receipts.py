@@ -60,6 +60,26 @@ def counted_fingerprints(session: Session, run: StageRun) -> list[str]:
     return sorted(r for r in rows if r is not None)
 
 
+def reseal(session: Session, run: StageRun) -> None:
+    """Write the vote's ballots again, in a random order, in the transaction that closes it.
+
+    PostgreSQL keeps on every row the id of the transaction that wrote it (`xmin`), and a
+    ballot is written in the same transaction as its unit's line on the voter roll: whoever may
+    SELECT both tables could join them on it. Written again together at the close, every ballot
+    carries the closing transaction's id, in a random physical order."""
+    rows = session.exec(select(Ballot).where(Ballot.stage_run_id == run.id)).all()
+    copies = [
+        Ballot(stage_run_id=r.stage_run_id, content=r.content, receipt_sha256=r.receipt_sha256)
+        for r in rows
+    ]
+    for row in rows:
+        session.delete(row)
+    session.flush()
+    secrets.SystemRandom().shuffle(copies)
+    session.add_all(copies)
+    session.flush()
+
+
 @dataclass(frozen=True)
 class ReceiptCheck:
     campaign: str  # the campaign's run name

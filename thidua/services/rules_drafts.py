@@ -25,7 +25,11 @@ from rules.config import CycleRules
 from thidua.errors import Conflict, Forbidden, InvalidInput
 from thidua.limits import TEXT, check_text, newlines
 from thidua.services import audit
-from thidua.services.access import require_member_officer, require_role
+from thidua.services.access import (
+    require_cluster_leader,
+    require_member_officer,
+    require_role,
+)
 from thidua.services.context import load_campaign
 from thidua.services.cycles import canonical_rules, get_movement, latest_approval
 from thidua.services.dry_run import DryRun, dry_run
@@ -75,6 +79,33 @@ class Draft:
     proposals: tuple[Proposed, ...]
 
 
+def proposals_of(session: Session, *, actor: Actor, campaign_id: int) -> list[Proposed]:
+    """The proposals kept with a campaign, oldest first: all of them for its cluster leader,
+    its own unit's for an officer of a member unit."""
+    view = load_campaign(session, campaign_id)
+    what = "xem đề xuất sửa tiêu chí, thang điểm năm sau"
+    if actor.role == Role.CLUSTER_LEADER:
+        require_cluster_leader(actor, view, what)
+        return _proposed(session, view.id)
+    return _proposed(session, view.id, unit_id=require_member_officer(actor, view, what).id)
+
+
+def _proposed(session: Session, campaign_id: int, unit_id: int | None = None) -> list[Proposed]:
+    query = (
+        select(RulesProposal, Unit, Actor)
+        .join(Unit, col(Unit.id) == col(RulesProposal.unit_id))
+        .join(Actor, col(Actor.id) == col(RulesProposal.actor_id))
+        .where(RulesProposal.campaign_id == campaign_id)
+        .order_by(col(RulesProposal.id))
+    )
+    if unit_id is not None:
+        query = query.where(RulesProposal.unit_id == unit_id)
+    return [
+        Proposed(unit=u.code, unit_name=u.name, username=a.username, at=p.created_at, text=p.text)
+        for p, u, a in session.exec(query).all()
+    ]
+
+
 def _leads(session: Session, actor: Actor, cluster: Cluster, years: tuple[int, ...]) -> bool:
     return (
         session.exec(
@@ -115,13 +146,8 @@ def draft(
             f"Người dùng '{actor.username}' không thuộc đơn vị Cụm trưởng {cluster.name} "
             f"năm {cycle.year} hay năm {year}, không được tổng hợp dự thảo quy định"
         )
-    rows = session.exec(
-        select(RulesProposal, Unit, Actor)
-        .join(Unit, col(Unit.id) == col(RulesProposal.unit_id))
-        .join(Actor, col(Actor.id) == col(RulesProposal.actor_id))
-        .where(RulesProposal.campaign_id == campaign.id)
-        .order_by(col(RulesProposal.id))
-    ).all()
+    assert campaign.id is not None
+    proposals = _proposed(session, campaign.id)
     rules = CycleRules.model_validate_json(cycle.rules_json)
     # A new year draws a new lot when its cycle starts.
     rules = rules.model_copy(update={"lot_seed": ""})
@@ -132,19 +158,14 @@ def draft(
         campaign_id=campaign.id,
         entity="cluster",
         entity_id=cluster.code,
-        after={"year": year, "base_year": cycle.year, "proposals": len(rows)},
+        after={"year": year, "base_year": cycle.year, "proposals": len(proposals)},
     )
     return Draft(
         cluster=cluster,
         year=year,
         base_year=cycle.year,
         rules=rules,
-        proposals=tuple(
-            Proposed(
-                unit=u.code, unit_name=u.name, username=a.username, at=p.created_at, text=p.text
-            )
-            for p, u, a in rows
-        ),
+        proposals=tuple(proposals),
     )
 
 

@@ -25,7 +25,6 @@ from models import (
 from models.types import utcnow
 from notifications import events
 from rules.eligibility import nominate
-from rules.scoring import rank_units
 from rules.stages import Stage
 from thidua.errors import WrongStage
 from thidua.services import audit, council, receipts, votes
@@ -36,7 +35,7 @@ from thidua.services.context import (
     open_stage_run,
 )
 from thidua.services.drive_points import fix_drive_points
-from thidua.services.gaps import unit_scores
+from thidua.services.gaps import Review, rankings
 from thidua.services.progress import Verdict, latest_assessments
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -149,8 +148,8 @@ def _close_self_assessment(
 def _close_peer_review(
     session: Session, view: CampaignView, run: StageRun
 ) -> tuple[dict[str, Any], Stage | None]:
-    scores = unit_scores(session, view, run)
-    ranking = rank_units(view.rules, scores)
+    assert run.id is not None
+    ranking = rankings(session, [Review.of(view, run)])[run.id]
     return {"ranking": [r.model_dump(mode="json") for r in ranking]}, Stage.VOTE
 
 
@@ -159,6 +158,7 @@ def _close_vote(
 ) -> tuple[dict[str, Any], Stage | None]:
     ranking = ranking_of(session, view.id)
     assert ranking is not None and run.id is not None
+    receipts.reseal(session, run)
     result = votes.count(session, view, run)
     roll = {
         r.unit_id: r.written

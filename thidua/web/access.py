@@ -21,7 +21,7 @@ from starlette.routing import Mount
 
 from models import Role
 from thidua.db import session_scope
-from thidua.web import sessions
+from thidua.web import acting, sessions
 from thidua.web.sessions import Signed
 
 SESSION_COOKIE = "thidua_session"
@@ -131,6 +131,8 @@ def allow(*roles: Role) -> Any:
             db.commit()  # a dead session found here stays deleted
             raise NotSignedIn()
         request.state.signed = signed
+        # Under a delegation the request acts as the person who delegated, with their role.
+        signed = request.state.signed = acting.apply(request, db, signed, token)
         if signed.actor.role not in access.roles:
             raise Refused(
                 f"Vai trò của '{signed.actor.username}' không được dùng trang này", what="role"

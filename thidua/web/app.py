@@ -10,6 +10,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from thidua.settings import get_settings
 from thidua.web import errors
 from thidua.web.access import routes_of
+from thidua.web.render import root_path
 
 STATIC = "/static"
 # Every answer: nothing loaded from elsewhere, no framing, no guessing of types. A response
@@ -27,12 +28,16 @@ def routers() -> list[APIRouter]:
     from thidua.web import (
         ballot,
         campaigns,
+        delegations,
         directorate,
         documents,
+        explanation,
         home,
         leader,
         officer,
+        proposals,
         signin,
+        written,
     )
     from thidua.web.api import actions, docs, reads
 
@@ -45,6 +50,10 @@ def routers() -> list[APIRouter]:
         ballot.router,
         leader.router,
         directorate.router,
+        delegations.router,
+        written.router,
+        explanation.router,
+        proposals.router,
         reads.router,
         actions.router,
         docs.router,
@@ -72,9 +81,10 @@ def check_declarations(app: FastAPI) -> None:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    # The proxy's path prefix (settings.web_root_path) is Uvicorn's root_path (serve.py): the
+    # ASGI server, not the app, says where the app is mounted.
     app = FastAPI(
         title="thidua",
-        root_path=settings.web_root_path,
         # FastAPI's own docs routes cannot carry a declaration: the API module serves its own.
         docs_url=None,
         redoc_url=None,
@@ -87,12 +97,18 @@ def create_app() -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
+        # Every answer but the stylesheet and script is someone's: no cache keeps it, so the
+        # browser's Back after sign-out on a shared computer shows nothing of it.
+        shared = request.url.path.removeprefix(root_path(request)).startswith(STATIC + "/")
         response: Response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
+        if not shared:
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     trusted = [p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()]
-    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted or ["127.0.0.1"])
+    if trusted:  # none listed: no one's X-Forwarded-For is believed, not even 127.0.0.1's
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted)
     check_declarations(app)
     return app

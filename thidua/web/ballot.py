@@ -5,7 +5,7 @@ The ballot's content lives only in the form and the ballot row: nothing here wri
 session, a flash message or the audit log, and the receipt page is never cached.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -17,10 +17,10 @@ from thidua.forms import checks, posted
 from thidua.forms.context import FormContext, FormKind, form_context
 from thidua.forms.submit import proposed_titles
 from thidua.services import receipts, submissions
-from thidua.services.context import load_campaign
 from thidua.web import sessions
 from thidua.web.access import ALL_ROLES, DB, Me, allow
 from thidua.web.actions import Posted, attempt, purpose, spend
+from thidua.web.campaigns import readable
 from thidua.web.render import page
 
 router = APIRouter()
@@ -51,6 +51,7 @@ def _form_page(
     problems: list[Problem],
     *,
     status: int = 200,
+    **extra: Any,
 ) -> Response:
     return _private(
         page(
@@ -62,6 +63,7 @@ def _form_page(
             values=values,
             problems=problems,
             may_vote=_open(ctx),
+            **extra,
         )
     )
 
@@ -126,6 +128,7 @@ def ballot_step(
 def _verify_page(
     request: Request,
     db: Session,
+    me: Me,
     campaign_id: int,
     *,
     check: receipts.ReceiptCheck | None = None,
@@ -133,7 +136,7 @@ def _verify_page(
     refusal: str | None = None,
     status: int = 200,
 ) -> Response:
-    view = load_campaign(db, campaign_id)
+    view = readable(db, me, campaign_id)
     return _private(
         page(
             request,
@@ -152,7 +155,7 @@ def _verify_page(
 def verify_form(
     request: Request, campaign_id: int, db: DB, me: Annotated[Me, allow(*ALL_ROLES)]
 ) -> Response:
-    return _verify_page(request, db, campaign_id)
+    return _verify_page(request, db, me, campaign_id)
 
 
 @router.post("/campaigns/{campaign_id}/ballot/verify")
@@ -164,11 +167,13 @@ def verify(
     form: Posted,
 ) -> Response:
     """A POST, never a query string: a receipt in a URL would sit in proxy logs beside the
-    address that asked. Nothing is audited with the receipt for the same reason."""
+    address that asked. Nothing is audited with the receipt for the same reason. Only who may
+    read the campaign may check its receipts (nor learn that it exists)."""
+    readable(db, me, campaign_id)
     try:
         check = receipts.verify(db, campaign_id=campaign_id, receipt=form.get("receipt", ""))
     except InvalidInput as exc:
-        return _verify_page(request, db, campaign_id, problems=list(exc.problems), status=422)
+        return _verify_page(request, db, me, campaign_id, problems=list(exc.problems), status=422)
     except NotFound as exc:
-        return _verify_page(request, db, campaign_id, refusal=exc.message, status=404)
-    return _verify_page(request, db, campaign_id, check=check)
+        return _verify_page(request, db, me, campaign_id, refusal=exc.message, status=404)
+    return _verify_page(request, db, me, campaign_id, check=check)

@@ -8,10 +8,10 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response
 from sqlmodel import Session
 
-from models import Role
+from models import Role, StageRun
 from rules.stages import Stage
 from thidua.errors import InvalidInput, Problem
-from thidua.services import decisions
+from thidua.services import decisions, votes
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.results import ranking_of, vote_of
 from thidua.web import sessions
@@ -21,6 +21,7 @@ from thidua.web.render import page, redirect
 
 router = APIRouter()
 DIRECTORATE = allow(Role.DIRECTORATE)
+ESCALATED, TIE = "confirm-escalated", "tie-escalated"
 KEEP = "__keep__"  # an amendment select left as it was: no change for that unit
 OUTCOMES = {
     decisions.Outcome.APPROVE: "phê duyệt",
@@ -37,13 +38,21 @@ def _decide_page(
     *,
     problems: list[Problem] | None = None,
     typed: dict[str, str] | None = None,
+    tie_problems: list[Problem] | None = None,
     status: int = 200,
 ) -> Response:
     run = open_stage_run(db, view)
+    # A quota tie the chair left past the vote's deadline, escalated: the directorate decides.
+    ties = (
+        votes.ties_to_decide(db, view, run)
+        if run is not None and run.stage == Stage.VOTE and run.escalated_at is not None
+        else []
+    )
     open_for_decision = run is not None and run.stage == Stage.APPROVAL
     vote = vote_of(db, view.id)
     ranking = {r.unit: r for r in ranking_of(db, view.id) or []}
     granted = {t.unit: t.title for t in vote.titles if t.approved} if vote else {}
+    escalated = escalated_run(run)
     return page(
         request,
         "decide.html",
@@ -63,7 +72,28 @@ def _decide_page(
         nonce=sessions.issue_nonce(db, me, purpose("decide", view.id))
         if open_for_decision
         else None,
+        escalated=escalated,
+        escalated_nonce=sessions.issue_nonce(db, me, purpose(ESCALATED, view.id))
+        if escalated
+        else None,
+        ties=ties,
+        tie_action=f"/campaigns/{view.id}/tie-escalated",
+        tie_nonce=sessions.issue_nonce(db, me, purpose(TIE, view.id)) if ties else "",
+        tie_problems=tie_problems or [],
     )
+
+
+def escalated_run(run: StageRun | None) -> StageRun | None:
+    """The open stage the leader left unconfirmed past its deadline, escalated (deadlines.
+    escalate_due): the directorate may confirm it in the leader's place."""
+    if (
+        run is None
+        or run.stage not in decisions.CONFIRMABLE
+        or run.escalated_at is None
+        or run.confirmed_by is not None
+    ):
+        return None
+    return run
 
 
 @router.get("/campaigns/{campaign_id}/decide")
@@ -126,6 +156,67 @@ def decide(
         return _decide_page(request, db, me, view, problems=problems, typed=form, status=422)
     sessions.set_flash(
         db, me.session_id, f"Đã ghi quyết định {OUTCOMES[outcome]} kết quả của {view.run_name}."
+    )
+    wake_later(background, view.campaign.flow_run_id)
+    return redirect(request, f"/campaigns/{campaign_id}/decide")
+
+
+@router.post("/campaigns/{campaign_id}/confirm-escalated")
+def confirm_escalated(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, DIRECTORATE],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    """The directorate closes an escalated stage in the leader's place (`thidua confirm` as
+    the directorate): decisions.confirm_stage refuses it unless the stage was escalated."""
+    view = load_campaign(db, campaign_id)
+    spend(db, me, purpose(ESCALATED, campaign_id), form)
+    run = decisions.confirm_stage(db, actor=me.actor, campaign_id=campaign_id, via="web")
+    sessions.set_flash(
+        db,
+        me.session_id,
+        f"Đã xác nhận giai đoạn '{run.stage.label}' của {view.run_name} thay Cụm trưởng.",
+    )
+    wake_later(background, view.campaign.flow_run_id)
+    return redirect(request, f"/campaigns/{campaign_id}/decide")
+
+
+@router.post("/campaigns/{campaign_id}/tie-escalated")
+def decide_escalated_tie(
+    request: Request,
+    campaign_id: int,
+    db: DB,
+    me: Annotated[Me, DIRECTORATE],
+    form: Posted,
+    background: BackgroundTasks,
+) -> Response:
+    """The directorate decides a quota tie in the chair's place once it was escalated (`thidua
+    chair decide` as the directorate; votes.decide_tie refuses it before)."""
+    view = load_campaign(db, campaign_id)
+    spend(db, me, purpose(TIE, campaign_id), form)
+    title, reason = form.get("title", ""), form.get("reason", "")
+    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
+    decision, problems = attempt(
+        db,
+        lambda: votes.decide_tie(
+            db,
+            actor=me.actor,
+            campaign_id=campaign_id,
+            title=title,
+            units=units,
+            reason=reason,
+            via="web",
+        ),
+    )
+    if decision is None:
+        typed = {"tie_title": title, "tie_reason": reason}
+        return _decide_page(request, db, me, view, typed=typed, tie_problems=problems, status=422)
+    chosen = ", ".join(votes.chosen_units(decision))
+    sessions.set_flash(
+        db, me.session_id, f"Đã ghi quyết định thay chủ tọa: “{title}” cho {chosen}."
     )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/decide")

@@ -9,6 +9,7 @@ from sqlmodel import col, select
 
 from models import Document
 from thidua.errors import NotFound
+from thidua.limits import NAME, text_problem
 from thidua.services.word import base_key, word_document
 from thidua.web.access import ALL_ROLES, DB, Me, allow
 from thidua.web.campaigns import attachment, readable
@@ -34,6 +35,8 @@ def document(
 ) -> Response:
     """`key` as stored (bien-ban-a1.md, to-trinh.html) or `<base>.docx` for the Word form."""
     view = readable(db, me, campaign_id)
+    if text_problem(key, max_length=NAME) is not None:  # NUL: PostgreSQL would fail the query
+        raise NotFound(f"Đợt bình xét #{view.id} không có tài liệu như vậy")
     if key.endswith(".docx"):
         data = word_document(db, view.id, key)
         return Response(data, media_type=DOCX, headers=attachment(key))

@@ -73,6 +73,7 @@ def audit_refusal(request: Request, reason: str, *, claimed: str | None = None) 
             campaign_id=int(campaign) if campaign.isdigit() and len(campaign) <= 9 else None,
             actor_id=actor_id,
             claimed=claimed if claimed is not None else (username or None),
+            substitute_id=signed.by_id if signed else None,
         )
     except Exception:  # the database may be the very thing that is wrong
         return

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from models.types import utcnow
 from thidua.services.pending import pending
 from thidua.web.access import ALL_ROLES, DB, Me, allow
+from thidua.web.links import page_of
 from thidua.web.render import page
 
 router = APIRouter()
@@ -16,4 +17,5 @@ router = APIRouter()
 @router.get("/")
 def my_tasks(request: Request, db: DB, me: Annotated[Me, allow(*ALL_ROLES)]) -> Response:
     items = pending(db, me.actor)
-    return page(request, "home.html", db=db, items=items, now=utcnow())
+    links = [page_of(item, me.actor.role) for item in items]
+    return page(request, "home.html", db=db, items=items, links=links, now=utcnow())

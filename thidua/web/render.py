@@ -41,7 +41,17 @@ def environment() -> Environment:
 
 
 def root_path(request: Request) -> str:
-    return str(request.scope.get("root_path", "")).rstrip("/")
+    # Inside the static files' mount, root_path has /static appended (an error page there
+    # would link /static/static/site.css); app_root_path is the app's own, kept by Starlette.
+    scope = request.scope
+    return str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
+
+
+def here(request: Request) -> str:
+    """This page's path within the app, for links back to it (the language switch). Leading
+    slashes are one: a page asked for as /%2F%2Fevil.example (a 404) must not link to
+    ///evil.example, which a browser reads as another site."""
+    return "/" + request.url.path.removeprefix(root_path(request)).lstrip("/\\")
 
 
 def url(request: Request, path: str) -> str:
@@ -90,11 +100,13 @@ def page(
             t=translator(lang),
             lang=lang,
             me=signed.actor if signed else None,
-            who=signed.name if signed else "",
+            who=(signed.by_name or signed.name) if signed else "",
+            # Acting for someone under a delegation: shown on every page (web/acting.py).
+            acting=getattr(request.state, "acting_for", "") if signed else "",
             csrf=csrf,
             flash=flash,
             url=lambda path: url(request, path),
-            here=request.url.path.removeprefix(root_path(request)) or "/",
+            here=here(request),
             **context,
         )
     )

@@ -19,6 +19,9 @@ def run(*, host: str | None = None, port: int | None = None, workers: int | None
         workers=workers or settings.web_workers,
         # The app believes X-Forwarded-* only from THIDUA_WEB_TRUSTED_PROXIES (app.py).
         proxy_headers=False,
+        # Behind a proxy that serves the portal under a prefix and strips it (docs/deploy.md):
+        # every path and link of the app carries it again.
+        root_path=settings.web_root_path,
         server_header=False,
         log_level="info",
     )

@@ -44,6 +44,11 @@ class Signed:
     actor_id: int = 0
     username: str = ""
     name: str = ""
+    # Acting for someone under a delegation (thidua/web/acting.py): `actor` and the names above
+    # are then that person's, and these the signed-in substitute's.
+    by_id: int | None = None
+    by_username: str = ""
+    by_name: str = ""
 
 
 def csrf_for(token: str) -> str:
@@ -139,15 +144,19 @@ def take_flash(db: Session, session_id: int) -> str | None:
 
 
 def too_many_failures(db: Session, *, username: str, address: str) -> bool:
-    """Whether this username or this address failed too often within the window."""
+    """Whether this username from this address, this address, or this username from anywhere
+    failed too often within the window. One address alone cannot lock a person out."""
     settings = get_settings()
     since = utcnow() - settings.web_signin_window
     recent = select(func.count()).select_from(SignInAttempt).where(SignInAttempt.at > since)
-    by_user = db.exec(recent.where(SignInAttempt.username == username)).one()
+    by_user = recent.where(SignInAttempt.username == username)
+    here = db.exec(by_user.where(SignInAttempt.address == address)).one()
+    anywhere = db.exec(by_user).one()
     by_address = db.exec(recent.where(SignInAttempt.address == address)).one()
     return (
-        by_user >= settings.web_signin_max_per_username
+        here >= settings.web_signin_max_per_username
         or by_address >= settings.web_signin_max_per_address
+        or anywhere >= settings.web_signin_max_per_username_anywhere
     )
 
 

@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import PlainTextResponse, Response
+from sqlmodel import Session, select
 
+from models import Actor
 from thidua.errors import ThiduaError
-from thidua.limits import NAME
+from thidua.limits import NAME, text_problem
 from thidua.services.auth import authenticate
 from thidua.web import sessions
 from thidua.web.access import DB, PRE_COOKIE, SESSION_COOKIE, public
@@ -21,6 +23,16 @@ def client_address(request: Request) -> str:
     # Behind a trusted proxy, ProxyHeadersMiddleware (app.py) has already put the real client
     # here from X-Forwarded-For; anyone else's header is ignored.
     return request.client.host if request.client else "unknown"
+
+
+def _is_account(db: Session, username: str) -> bool:
+    return db.exec(select(Actor.id).where(Actor.username == username)).first() is not None
+
+
+def _masked(name: str) -> str:
+    """A typed name that is no account's, as the audit log keeps it: a secret pasted into the
+    name field must not land in a log that is append-only and readable over the API."""
+    return f"{name[:2]}…({len(name)} ký tự)"
 
 
 @router.get("/health", response_class=PlainTextResponse)
@@ -44,10 +56,17 @@ def signin(
 ) -> Response:
     address = client_address(request)
     username = username.strip()
+    if text_problem(username, max_length=NAME) is not None:
+        # No account has a NUL or a control character in its name (and PostgreSQL refuses a
+        # query with NUL: a 500, unaudited, uncounted): a wrong sign-in like any other, under
+        # its printable form.
+        username = username.encode("unicode_escape").decode("ascii")[:NAME]
 
     def refused(status: int, reason: str, word: str) -> Response:
+        claimed = username if _is_account(db, username) else _masked(username)
+        reason = reason.replace(f"'{username}'", f"'{claimed}'")
         db.commit()  # the audit writes in a transaction of its own (SQLite: one writer)
-        audit_refusal(request, f"{reason} (từ {address})", claimed=username)
+        audit_refusal(request, f"{reason} (từ {address})", claimed=claimed)
         error = translator(language_of(request))(word)
         return page(request, "signin.html", status=status, next=safe_next(next),
                     username=username, error=error)  # fmt: skip

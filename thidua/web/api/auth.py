@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from models import Role, TokenScope
 from thidua.db import get_engine
 from thidua.errors import Forbidden
 from thidua.services import api_tokens
 from thidua.services.api_tokens import TokenRefused, TokenUse
+from thidua.web import sessions
 from thidua.web.access import DB, Access, NotSignedIn, Refused, declare, release
+
+REFUSED_TOKEN = "(mã API bị từ chối)"  # the name refused tokens are counted under
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -42,6 +46,19 @@ def log_refused_token(request: Request) -> None:
         return
 
 
+def _counted(request: Request, db: Session) -> bool:
+    """Count a refused token against its address, as a failed sign-in is (apart from them);
+    False once that address, or everyone together, failed too often within the window: still
+    refused, but nothing is written, so a stream of made-up tokens neither fills the audit log
+    nor holds SQLite's write lock."""
+    address = "api:" + (request.client.host if request.client else "unknown")
+    if sessions.too_many_failures(db, username=REFUSED_TOKEN, address=address):
+        return False
+    sessions.count_failure(db, username=REFUSED_TOKEN, address=address)
+    db.commit()
+    return True
+
+
 def token(*roles: Role, act: bool = False) -> Any:
     """The dependency of an API route open to these roles; `act`: it changes something, and a
     read-only token is refused (403)."""
@@ -59,7 +76,8 @@ def token(*roles: Role, act: bool = False) -> Any:
         try:
             use = api_tokens.authenticate(db, given)
         except TokenRefused as exc:
-            if given:  # logged by the 401's handler (errors.py), once this transaction is over
+            # Logged by the 401's handler (errors.py), once this transaction is over.
+            if given and _counted(request, db):
                 request.state.api_refused = exc
             raise NotSignedIn(exc.message) from None
         request.state.api_token = use

@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from models import Document, Role
 from thidua import localtime
 from thidua.errors import NotFound
-from thidua.limits import MAX_ID, NAME
+from thidua.limits import MAX_ID, NAME, text_problem
 from thidua.services import audit_log, queries
 from thidua.services.access import require_reader_of
 from thidua.services.api_tokens import TokenUse
@@ -115,6 +115,8 @@ def document(db: DB, use: Reader, campaign_id: CampaignId, key: str) -> Any:
     """Nội dung một tài liệu; khóa `<tên>.docx` trả tệp Word theo thể thức Nghị định
     30/2020/NĐ-CP."""
     view = readable(db, use, campaign_id)
+    if text_problem(key, max_length=NAME) is not None:  # NUL: PostgreSQL would fail the query
+        raise NotFound(f"Đợt bình xét #{view.id} không có tài liệu như vậy")
     if key.endswith(".docx"):
         from thidua.services.word import word_document
 

@@ -374,9 +374,10 @@ def render(results: dict[str, Any]) -> str:
     if results.get("web"):
         from .web_report import render as render_web
 
-        lines, web_targets = render_web(results["web"], _table)
-        out += lines
-        targets += web_targets
+        for key, db in (("web", "SQLite"), ("web_postgresql", "PostgreSQL")):
+            lines, web_targets = render_web(results.get(key) or {}, _table, db)
+            out += lines
+            targets += web_targets
 
     out += ["", "Targets (measured, not asserted):", *("  - " + t for t in targets)]
     out.append(f"\nTotal time: {results.get('total_s')} s")

@@ -55,7 +55,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         nargs="?",
         const="postgresql+psycopg://postgres@127.0.0.1:5432/postgres",
         default=None,
-        help="also run the scoring on PostgreSQL (a database is created and dropped there)",
+        help="also run the scoring and the web on PostgreSQL (databases created, dropped there)",
     )
     p.add_argument("--only", default="", help=f"comma-separated parts of {','.join(PARTS)}")
     p.add_argument("--skip", default="", help="comma-separated parts to leave out")
@@ -159,6 +159,22 @@ def _pg_database(server: str) -> tuple[str, Callable[[], None]]:
     return make_url(server).set(database=name).render_as_string(hide_password=False), drop
 
 
+def on_postgres(
+    server: str, out: Path, kind: str, *args: str, echo: Callable[[str], None]
+) -> dict[str, Any] | None:
+    """The job on a fresh PostgreSQL database of `server`, dropped after; None if unreachable."""
+    try:
+        url, drop = _pg_database(server)
+    except Exception as exc:
+        echo(f"    PostgreSQL unreachable: {exc}")
+        return None
+    name = f"{kind}-{args[1]}-postgresql" if kind == "web" else f"{kind}-postgresql"
+    try:
+        return job(out, name, kind, *args, "--database-url", url, echo=echo)
+    finally:
+        drop()
+
+
 def run_all(
     a: argparse.Namespace, echo: Callable[[str], None], command: str = ""
 ) -> dict[str, Any]:
@@ -226,24 +242,9 @@ def run_all(
         }
         if a.postgres:
             echo("… and on PostgreSQL")
-            try:
-                url, drop = _pg_database(a.postgres)
-            except Exception as exc:
-                echo(f"    PostgreSQL unreachable: {exc}")
-            else:
-                try:
-                    results["scoring"]["postgresql"] = job(
-                        out,
-                        "scoring-postgresql",
-                        "scoring",
-                        "--clusters",
-                        str(a.scoring_clusters),
-                        "--database-url",
-                        url,
-                        echo=echo,
-                    )
-                finally:
-                    drop()
+            args = ("--clusters", str(a.scoring_clusters))
+            if (pg := on_postgres(a.postgres, out, "scoring", *args, echo=echo)) is not None:
+                results["scoring"]["postgresql"] = pg
     if "web" in a.parts:
         echo(f"The portal over HTTP, one Uvicorn process ({a.web_runs} requests each)")
         sizes = ("--runs", str(a.web_runs), "--cli-runs", str(a.web_cli_runs))
@@ -252,6 +253,12 @@ def run_all(
             str(n): job(out, f"web-{n}", "web", "--clusters", str(n), *sizes, echo=echo)
             for n in a.web_sizes
         }
+        if a.postgres:
+            echo("… and on PostgreSQL")
+            for n in a.web_sizes:
+                args = ("--clusters", str(n), *sizes)
+                if (pg := on_postgres(a.postgres, out, "web", *args, echo=echo)) is not None:
+                    results.setdefault("web_postgresql", {})[str(n)] = pg
     results["total_s"] = round(time.perf_counter() - t0, 1)
     (out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1))
     return results

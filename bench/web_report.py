@@ -19,17 +19,19 @@ def _ok(value: float, target: float) -> str:
     return "met" if value <= target else "MISSED"
 
 
-def render(web: dict[str, Any], table: Any) -> tuple[list[str], list[str]]:
-    """Lines of section 7 and the targets' lines, from results["web"]."""
+def render(web: dict[str, Any], table: Any, db: str = "SQLite") -> tuple[list[str], list[str]]:
+    """Lines of section 7 and the targets' lines, from results["web"] (or "web_postgresql")."""
     out: list[str] = []
     targets: list[str] = []
     for size, r in sorted(web.items(), key=lambda kv: int(kv[0])):
         if "error" in r:
-            out += ["", f"7. The portal over HTTP at {size} clusters: failed ({r.get('log')})"]
+            failed = f"failed ({r.get('log')})"
+            out += ["", f"7. The portal over HTTP ({db}) at {size} clusters: {failed}"]
             continue
         out += [
             "",
-            f"7. The portal over HTTP, one Uvicorn process: {r['open_campaigns']} open campaigns"
+            f"7. The portal over HTTP ({db}), one Uvicorn process: {r['open_campaigns']} open"
+            f" campaigns"
             f" ({r['vote_campaigns']} in their vote stage); server CPU {r['server_cpu_s']} s",
         ]
         floor = r["floor"]["median_ms"] or None
@@ -58,18 +60,19 @@ def render(web: dict[str, Any], table: Any) -> tuple[list[str], list[str]]:
             if key in r:
                 m = r[key]
                 targets.append(
-                    f"web {key} at {r['open_campaigns']} open: median {m['median_ms']} ms "
+                    f"web {key} ({db}) at {r['open_campaigns']} open: median {m['median_ms']} ms "
                     f"(< {WEB_MEDIAN_MS:.0f}) → {_ok(m['median_ms'], WEB_MEDIAN_MS)}, p95 "
                     f"{m['p95_ms']} ms (< {WEB_P95_MS:.0f}) → {_ok(m['p95_ms'], WEB_P95_MS)}"
                 )
         targets.append(
-            f"web crowd at {r['open_campaigns']} open, each of {c['officers']} ballots at once: "
+            f"web crowd ({db}) at {r['open_campaigns']} open, each of {c['officers']} ballots "
+            f"at once: "
             f"median {c['median_ms']} ms → {_ok(c['median_ms'], WEB_MEDIAN_MS)}, p95 "
             f"{c['p95_ms']} ms → {_ok(c['p95_ms'], WEB_P95_MS)}"
         )
         whole = c["lost"] == 0 and c["doubled"] == 0 and c["accepted"] == c["officers"]
         targets.append(
-            f"web crowd at {r['open_campaigns']} open: {c['officers']} ballots at once, nothing "
-            f"lost or doubled → {'met' if whole else 'MISSED'}"
+            f"web crowd ({db}) at {r['open_campaigns']} open: {c['officers']} ballots at once, "
+            f"nothing lost or doubled → {'met' if whole else 'MISSED'}"
         )
     return out, targets

@@ -71,7 +71,6 @@ def ballot(
     view = load_campaign(session, campaign_id)
     voter = require_member_officer(actor, view, "bỏ phiếu")
     content = checks.check_ballot(view, voter, filled, proposed_titles(session, view.id))
-    receipt = submissions.cast_ballot(
-        session, actor=actor, campaign_id=campaign_id, ballot=content, via=via
-    )
+    # cast_ballot would load the campaign and find the voter again, under the write lock.
+    receipt = submissions.store_ballot(session, view, voter, content, actor=actor, via=via)
     return Cast(BALLOT_CAST.format(unit=voter.name), receipt)

@@ -5,13 +5,14 @@ A route declares its audience with exactly one of
     _: Annotated[None, public]                          # anyone (sign-in, static, health)
 as a parameter (or in `dependencies=[...]`). `allow` also checks the CSRF token of every unsafe
 request, and hands the handler the signed-in person (`Me`), attached to the request's database
-session (`DB`), which commits when the handler returns and rolls back if it raises.
+session (`DB`). The guard ends its own read (`release`); the handler's transaction commits when
+it returns and rolls back if it raises, so a refused action writes nothing.
 """
 
 import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
@@ -28,6 +29,8 @@ PRE_COOKIE = "thidua_pre"  # an anonymous visitor's CSRF anchor (the sign-in for
 CSRF_FIELD = "csrf_token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ALL_ROLES = frozenset(Role)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,21 @@ def db_session() -> Iterator[Session]:
 # scope="function": the transaction commits when the handler returns, before the response
 # goes out, so the page a redirect leads to already sees what the action wrote.
 DB = Annotated[Session, Depends(db_session, scope="function")]
+
+
+def release(db: Session, answer: T) -> T:
+    """Commit the request's transaction before `answer` leaves this hop of the thread pool.
+
+    On SQLite every transaction holds the write lock from its start (thidua/db.py). FastAPI
+    runs a sync dependency (a guard), the handler and the serialisation of an answer that is
+    not a Response in separate hops of one thread pool (40 threads); the DB dependency's exit
+    needs no thread of that pool (FastAPI gives it a limiter of its own). A transaction held
+    into the next hop: with more than 40 requests at once, every thread waits for the lock in
+    BEGIN IMMEDIATE while the holder waits for a thread, until busy_timeout (30 s) fails them.
+    So each guard ends its read here, and an API handler its transaction; a page's handler
+    returns a Response, which its dependency's exit commits without a thread of the pool."""
+    db.commit()
+    return answer
 
 
 async def _form_csrf(request: Request) -> str | None:
@@ -120,7 +138,7 @@ def allow(*roles: Role) -> Any:
                 f"Vai trò của '{signed.actor.username}' không được dùng trang này", what="role"
             )
         check_csrf(request, given, token)
-        return signed
+        return release(db, signed)  # the session's touch; the action is the handler's
 
     return Depends(guard)
 

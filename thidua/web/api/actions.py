@@ -26,8 +26,8 @@ from thidua.services.api_tokens import TokenUse
 from thidua.services.context import load_campaign
 from thidua.services.inputs import ReviewsInput, SelfAssessmentInput
 from thidua.wake import wake
-from thidua.web.access import DB
-from thidua.web.api.auth import release, token
+from thidua.web.access import DB, release
+from thidua.web.api.auth import token
 from thidua.web.api.body import documented, json_body, model_of, required
 from thidua.web.api.schemas import (
     ERRORS,

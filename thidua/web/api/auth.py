@@ -2,7 +2,7 @@
 cookie (so there is no CSRF to check). Deny by default, as every route of the portal: each
 route names its roles with `token(…)`, and an action also needs a token scoped to act."""
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -14,9 +14,8 @@ from thidua.errors import Forbidden
 from thidua.services import api_tokens
 from thidua.services.api_tokens import TokenRefused, TokenUse
 from thidua.web import sessions
-from thidua.web.access import DB, Access, NotSignedIn, Refused, declare
+from thidua.web.access import DB, Access, NotSignedIn, Refused, declare, release
 
-T = TypeVar("T")
 REFUSED_TOKEN = "(mã API bị từ chối)"  # the name refused tokens are counted under
 
 _bearer = HTTPBearer(
@@ -29,19 +28,6 @@ _bearer = HTTPBearer(
 
 def request_line(request: Request) -> str:
     return f"api {request.method} {request.url.path}"[:500]
-
-
-def release(db: Session, answer: T) -> T:
-    """Commit the request's transaction before its answer leaves the handler.
-
-    On SQLite every transaction holds the write lock from its start (thidua/db.py). FastAPI
-    runs a sync dependency, the handler and the answer's serialisation in separate hops of one
-    thread pool (40 threads), and commits only after the last. Held across a hop, 40 requests
-    at once would each hold a thread waiting for the lock while the holder waits for a thread,
-    until busy_timeout (30 s) fails them. So the token's check and each handler end their own
-    transaction."""
-    db.commit()
-    return answer
 
 
 def log_refused_token(request: Request) -> None:
@@ -106,7 +92,6 @@ def token(*roles: Role, act: bool = False) -> Any:
                 api_tokens.require_scope(use, TokenScope.ACT)
             except Forbidden as exc:
                 raise Refused(exc.message, what="scope") from None
-        db.commit()  # see release(): the handler runs in another hop of the thread pool
-        return use
+        return release(db, use)  # the handler runs in another hop of the thread pool
 
     return Depends(guard)

@@ -20,8 +20,8 @@ from thidua.services.access import require_reader_of
 from thidua.services.api_tokens import TokenUse
 from thidua.services.context import CampaignView, load_campaign
 from thidua.services.pending import pending as pending_items
-from thidua.web.access import DB
-from thidua.web.api.auth import release, token
+from thidua.web.access import DB, release
+from thidua.web.api.auth import token
 from thidua.web.api.schemas import (
     ERRORS,
     AuditEventOut,

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, or_
+from sqlalchemy import false, or_, tuple_
 from sqlmodel import Session, col, select
 
 from models import (
@@ -129,36 +129,39 @@ def campaign_ids(
         stmt = stmt.where(Cycle.year == year)
     if open_only:
         stmt = stmt.where(col(Campaign.status).in_(OPEN))
-    assert readable_by is None or concerning is None, "one scope at a time (one Membership join)"
+    assert readable_by is None or concerning is None, "one scope at a time"
     if readable_by is not None and readable_by.role not in READ_ALL:
-        stmt = _member_of(stmt, readable_by)
+        stmt = _member_of(session, stmt, readable_by)
     if concerning is not None:
-        scoped = _concerning(stmt, concerning)
+        scoped = _concerning(session, stmt, concerning)
         if scoped is None:
             return []
         stmt = scoped
     return [i for i in session.exec(stmt.order_by(col(Campaign.id))).all() if i is not None]
 
 
-def _member_of(stmt: Any, actor: Actor) -> Any:
-    """Campaigns of the clusters `actor`'s unit belongs to, in their year (none without one)."""
-    return stmt.join(
-        Membership,
-        and_(
-            col(Membership.cluster_id) == col(Campaign.cluster_id),
-            col(Membership.year) == col(Cycle.year),
-        ),
-    ).where(Membership.unit_id == (actor.unit_id if actor.unit_id is not None else -1))
+def _member_of(session: Session, stmt: Any, actor: Actor, *, leading: bool = False) -> Any:
+    """Campaigns of the clusters `actor`'s unit belongs to (or leads), in their year; none
+    without a unit. The unit's few (cluster, year) places are read first, by its own index, and
+    the campaigns chosen by them: one join of campaigns to memberships lets PostgreSQL, before
+    it has statistics (a freshly loaded nation), scan every membership of the year once per
+    campaign (1 s at 1000 open campaigns, against 20 ms with this plan)."""
+    places = select(Membership.cluster_id, Membership.year).where(
+        Membership.unit_id == (actor.unit_id if actor.unit_id is not None else -1)
+    )
+    if leading:
+        places = places.where(Membership.role == MemberRole.LEADER)
+    rows = [tuple(r) for r in session.exec(places).all()]
+    if not rows:
+        return stmt.where(false())
+    return stmt.where(tuple_(col(Campaign.cluster_id), col(Cycle.year)).in_(rows))
 
 
-def _concerning(stmt: Any, actor: Actor) -> Any:
+def _concerning(session: Session, stmt: Any, actor: Actor) -> Any:
     if actor.role in (Role.UNIT_OFFICER, Role.CLUSTER_LEADER):
         if actor.unit_id is None:
             return None
-        stmt = _member_of(stmt, actor)
-        if actor.role == Role.CLUSTER_LEADER:
-            stmt = stmt.where(Membership.role == MemberRole.LEADER)
-        return stmt
+        return _member_of(session, stmt, actor, leading=actor.role == Role.CLUSTER_LEADER)
     if actor.role == Role.DIRECTORATE:
         return stmt.where(
             col(Campaign.id).in_(

@@ -8,13 +8,14 @@ spent, and the page is shown again with every problem and a fresh nonce.
 
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Annotated, TypeVar
+from typing import Annotated, NamedTuple, TypeVar
 from uuid import UUID
 
 from fastapi import BackgroundTasks, Depends, Request
 from sqlmodel import Session
 
 from thidua.errors import InvalidInput, Problem
+from thidua.services import votes
 from thidua.wake import wake
 from thidua.web import sessions
 from thidua.web.access import Refused
@@ -68,3 +69,33 @@ def attempt(db: Session, action: Callable[[], T]) -> tuple[T | None, list[Proble
 def wake_later(background: BackgroundTasks, flow_run_id: UUID | None) -> None:
     """Wake the campaign's run after the response, as the CLI does after its command."""
     background.add_task(wake, flow_run_id)
+
+
+class TieDecided(NamedTuple):
+    decided: bool
+    chosen: str  # the units chosen, joined for a message
+    problems: list[Problem]
+    typed: dict[str, str]  # what the form had, to show it again when refused
+
+
+def posted_tie(db: Session, me: Signed, campaign_id: int, form: Mapping[str, str]) -> TieDecided:
+    """A quota tie decided from a posted form (the leader's page, or the directorate's once
+    escalated): `thidua chair decide` through votes.decide_tie, which says who may decide now."""
+    title, reason = form.get("title", ""), form.get("reason", "")
+    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
+    decision, problems = attempt(
+        db,
+        lambda: votes.decide_tie(
+            db,
+            actor=me.actor,
+            campaign_id=campaign_id,
+            title=title,
+            units=units,
+            reason=reason,
+            via="web",
+        ),
+    )
+    chosen = ", ".join(votes.chosen_units(decision)) if decision is not None else ""
+    return TieDecided(
+        decision is not None, chosen, problems, {"tie_title": title, "tie_reason": reason}
+    )

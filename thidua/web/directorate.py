@@ -16,7 +16,7 @@ from thidua.services.context import CampaignView, load_campaign, open_stage_run
 from thidua.services.results import ranking_of, vote_of
 from thidua.web import sessions
 from thidua.web.access import DB, Me, allow
-from thidua.web.actions import Posted, attempt, purpose, spend, wake_later
+from thidua.web.actions import Posted, attempt, posted_tie, purpose, spend, wake_later
 from thidua.web.render import page, redirect
 
 router = APIRouter()
@@ -197,26 +197,14 @@ def decide_escalated_tie(
     chair decide` as the directorate; votes.decide_tie refuses it before)."""
     view = load_campaign(db, campaign_id)
     spend(db, me, purpose(TIE, campaign_id), form)
-    title, reason = form.get("title", ""), form.get("reason", "")
-    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
-    decision, problems = attempt(
-        db,
-        lambda: votes.decide_tie(
-            db,
-            actor=me.actor,
-            campaign_id=campaign_id,
-            title=title,
-            units=units,
-            reason=reason,
-            via="web",
-        ),
-    )
-    if decision is None:
-        typed = {"tie_title": title, "tie_reason": reason}
-        return _decide_page(request, db, me, view, typed=typed, tie_problems=problems, status=422)
-    chosen = ", ".join(votes.chosen_units(decision))
+    tie = posted_tie(db, me, campaign_id, form)
+    if not tie.decided:
+        return _decide_page(
+            request, db, me, view, typed=tie.typed, tie_problems=tie.problems, status=422
+        )
+    title = form.get("title", "")
     sessions.set_flash(
-        db, me.session_id, f"Đã ghi quyết định thay chủ tọa: “{title}” cho {chosen}."
+        db, me.session_id, f"Đã ghi quyết định thay chủ tọa: “{title}” cho {tie.chosen}."
     )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/decide")

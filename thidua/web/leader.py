@@ -19,7 +19,7 @@ from thidua.services.meeting import MEETING_FIELDS, people
 from thidua.services.progress import latest_assessments, progress
 from thidua.web import sessions
 from thidua.web.access import DB, Me, allow
-from thidua.web.actions import Posted, attempt, purpose, spend, wake_later
+from thidua.web.actions import Posted, attempt, posted_tie, purpose, spend, wake_later
 from thidua.web.render import page, redirect
 
 router = APIRouter()
@@ -204,26 +204,14 @@ def decide_tie(
     decide`): the units chosen, with the reason the minutes print."""
     view = _view(db, me, campaign_id)
     spend(db, me, purpose("tie", campaign_id), form)
-    title, reason = form.get("title", ""), form.get("reason", "")
-    units = [name.removeprefix("unit.") for name in form if name.startswith("unit.")]
-    decision, problems = attempt(
-        db,
-        lambda: votes.decide_tie(
-            db,
-            actor=me.actor,
-            campaign_id=campaign_id,
-            title=title,
-            units=units,
-            reason=reason,
-            via="web",
-        ),
-    )
-    if decision is None:
-        typed = {"tie_title": title, "tie_reason": reason}
+    tie = posted_tie(db, me, campaign_id, form)
+    if not tie.decided:
         return _lead_page(
-            request, db, me, view, problems={"tie": problems}, typed=typed, status=422
+            request, db, me, view, problems={"tie": tie.problems}, typed=tie.typed, status=422
         )
-    chosen = ", ".join(votes.chosen_units(decision))
-    sessions.set_flash(db, me.session_id, f"Đã ghi quyết định của chủ tọa: “{title}” cho {chosen}.")
+    title = form.get("title", "")
+    sessions.set_flash(
+        db, me.session_id, f"Đã ghi quyết định của chủ tọa: “{title}” cho {tie.chosen}."
+    )
     wake_later(background, view.campaign.flow_run_id)
     return redirect(request, f"/campaigns/{campaign_id}/lead")

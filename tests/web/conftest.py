@@ -17,16 +17,17 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from models import Actor, Campaign, Role
-from thidua.db import create_schema, engine_for, session_scope
+from models import Campaign, Role
+from thidua.db import session_scope
 from thidua.sample import ADMIN, COUNCIL, DIRECTORATE, commander_username, officer_username
-from thidua.services.auth import set_secret
 from thidua.services.context import get_actor
-from thidua.services.cycles import start_cycle
-from thidua.services.waits import plan_step
 from thidua.web.access import SESSION_COOKIE
 from thidua.web.app import create_app
 from thidua.web.sessions import csrf_for
+
+# The CLI tests' databases (built once a session): the sample with every person's secret, and
+# the 2019 campaign of Cụm thi đua số 4 in its open self-assessment stage.
+from ..test_cli import secret_for, templates  # noqa: F401 (a fixture and its secrets)
 
 # One person of each role in the sample (PTM leads Cụm thi đua số 4 in 2019).
 USER_OF_ROLE: dict[Role, str] = {
@@ -38,38 +39,13 @@ USER_OF_ROLE: dict[Role, str] = {
 }
 
 
-def secret_for(username: str) -> str:
-    return f"bi-mat-cua-{username}"
-
-
-@pytest.fixture(scope="session")
-def web_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("web") / "campaign.db"
-    engine = engine_for(f"sqlite:///{path}")
-    create_schema(engine)
-    from thidua.sample import load_sample
-
-    with session_scope(engine) as s:
-        load_sample(s)
-        for a in s.exec(select(Actor)).all():
-            set_secret(s, a, secret_for(a.username))
-    with session_scope(engine) as s:
-        _, started = start_cycle(
-            s,
-            actor=get_actor(s, "quantri"),
-            year=2019,
-            movement_code="VANTQ",
-            cluster_codes=["CTD4"],
-        )
-    with session_scope(engine) as s:
-        plan_step(s, started[0].campaign_id)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
-def web_db(database_url: str, web_template: Path, tmp_path: Path) -> str:
-    shutil.copy(web_template, tmp_path / "thidua.db")
+def web_db(
+    database_url: str,
+    templates: dict[str, Path],  # noqa: F811 (pytest passes the imported fixture by its name)
+    tmp_path: Path,
+) -> str:
+    shutil.copy(templates["campaign"], tmp_path / "thidua.db")
     return database_url
 
 

@@ -26,20 +26,42 @@ def _roots(modules: set[str]) -> set[str]:
     return {m.split(".")[0] for m in modules}
 
 
-def test_the_help_of_thidua_loads_no_database_prefect_or_command_module() -> None:
-    statement = (
+def _help_of(*args: str) -> str:
+    return (
         "from thidua.cli.main import app; "
-        "exec('try:\\n app([\"--help\"])\\nexcept SystemExit:\\n pass')"
+        f"exec('try:\\n app({json.dumps(list(args))})\\nexcept SystemExit:\\n pass')"
     )
-    loaded = _loaded_after(statement)
-    assert _roots(loaded) & {"sqlalchemy", "sqlmodel", "alembic", "prefect", "models"} == set()
+
+
+HEAVY = {"sqlalchemy", "sqlmodel", "alembic", "prefect", "models", "pydantic", "rich", "click"}
+
+
+def test_the_help_of_thidua_loads_no_database_prefect_or_command_module() -> None:
+    loaded = _loaded_after(_help_of("--help"))
+    assert _roots(loaded) & HEAVY == set()
     commands = {m for m in loaded if m.startswith("thidua.cli.")}
     assert commands == {
         "thidua.cli.command_index",
         "thidua.cli.context",
+        "thidua.cli.help_pages",
         "thidua.cli.index",
         "thidua.cli.main",
     }
+
+
+def test_a_commands_help_loads_only_its_recorded_page() -> None:
+    """`thidua <command> --help` for a command, a group, and after the root's own option."""
+    for args in (["pending", "--help"], ["token"], ["--thay-cho", "x", "report", "--help"]):
+        loaded = _loaded_after(_help_of(*args))
+        assert _roots(loaded) & HEAVY == set(), args
+        assert {m for m in loaded if m.startswith("thidua.cli.")} == {
+            "thidua.cli.command_index",
+            "thidua.cli.command_pages",
+            "thidua.cli.context",
+            "thidua.cli.help_pages",
+            "thidua.cli.index",
+            "thidua.cli.main",
+        }, args
 
 
 def test_an_officers_command_does_not_import_prefect_or_the_simulation() -> None:
@@ -58,6 +80,7 @@ def test_the_command_index_is_what_the_modules_register() -> None:
     """If this fails, a command was added or changed: run `python -m thidua.cli.index`."""
     assert [index.Entry(*row) for row in COMMANDS] == index.build()
     assert index.render(index.build()) == index.INDEX_FILE.read_text(encoding="utf-8")
+    assert index.render_pages(index.pages()) == index.PAGES_FILE.read_text(encoding="utf-8")
 
 
 def _shapes_in_a_fresh_process(statement: str) -> dict[str, Any]:

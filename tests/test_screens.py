@@ -61,10 +61,10 @@ def test_help_groups_the_commands_by_who_uses_them(runner: CliRunner) -> None:
     current = ""
     for line in result.stdout.splitlines():
         assert len(line) <= 80, line
-        if line.startswith("╭─"):
-            current = line.strip("╭─╮ ")
-        elif line.startswith("│ ") and current and line[2] != " ":
-            panels.setdefault(current, []).append(line[2:].split()[0])
+        if line and not line.startswith(" ") and line.endswith(":"):
+            current = line.removesuffix(":")  # a section: one panel
+        elif line.startswith("  ") and line[2] != " " and current:
+            panels.setdefault(current, []).append(line.split()[0])
     assert panels["Cán bộ đơn vị"] == ["form", "submit", "ballot"]
     assert set(panels["Cụm trưởng"]) == {"return", "confirm", "extend", "chair"}
     assert panels["Ban Giám đốc"] == ["decide", "nomination"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     Actor,
@@ -125,9 +125,13 @@ def submit_self_assessment(
     session.add(assessment)
     flush_or_conflict(session, f"{unit.name} vừa nộp bản tự chấm này")
     assert assessment.id is not None
-    session.add_all(
-        SelfScore(assessment_id=assessment.id, item_code=k, points=float(v))
-        for k, v in scores.items()
+    insert_rows(
+        session,
+        SelfScore,
+        [
+            {"assessment_id": assessment.id, "item_code": k, "points": float(v)}
+            for k, v in scores.items()
+        ],
     )
     audit.record(
         session,
@@ -214,18 +218,22 @@ def submit_reviews(
     run = accepting(session, view, Stage.PEER_REVIEW, unit)
     assert run.id is not None and unit.id is not None and actor.id is not None
     checked = _check_reviews(view, unit, reviews, fixed_points(session, view))
+    # The unit's reviews already in, read once; any written meanwhile by a concurrent submit
+    # fails its insert below on the unique key, and so becomes a Conflict all the same.
+    sent = {
+        r.reviewee_unit_id: r
+        for r in session.exec(
+            select(PeerReview).where(
+                PeerReview.stage_run_id == run.id, PeerReview.reviewer_unit_id == unit.id
+            )
+        )
+    }
     written = []
     for item, reviewee, scores in checked:
         assert reviewee.id is not None
         content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
         digest = _sha(content)
-        existing = session.exec(
-            select(PeerReview).where(
-                PeerReview.stage_run_id == run.id,
-                PeerReview.reviewer_unit_id == unit.id,
-                PeerReview.reviewee_unit_id == reviewee.id,
-            )
-        ).first()
+        existing = sent.get(reviewee.id)
         if existing is not None:
             if existing.content_sha256 == digest:
                 written.append(existing)
@@ -244,8 +252,13 @@ def submit_reviews(
         session.add(review)
         flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
         assert review.id is not None
-        session.add_all(
-            PeerScore(review_id=review.id, item_code=k, points=float(v)) for k, v in scores.items()
+        insert_rows(
+            session,
+            PeerScore,
+            [
+                {"review_id": review.id, "item_code": k, "points": float(v)}
+                for k, v in scores.items()
+            ],
         )
         audit.record(
             session,
@@ -364,3 +377,11 @@ def flush_or_conflict(session: Session, message: str) -> None:
             session.flush()
     except IntegrityError as exc:
         raise Conflict(message) from exc
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Rows of a plain table (no defaults, no relationship read back in the command) in one
+    executemany, in the caller's transaction: building an ORM object per score row and flushing
+    it was most of a review's cost. The rows' order, so their ids, is the list's."""
+    if rows:
+        session.connection().execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]

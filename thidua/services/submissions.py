@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -228,7 +228,8 @@ def submit_reviews(
             )
         )
     }
-    written = []
+    written: list[PeerReview] = []
+    new: list[_NewReview] = []
     for item, reviewee, scores in checked:
         assert reviewee.id is not None
         content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
@@ -238,6 +239,9 @@ def submit_reviews(
             if existing.content_sha256 == digest:
                 written.append(existing)
                 continue
+            # The reviews before this one first, as if each were written in turn: a race on
+            # one of them is the refusal, as it was when each was flushed on its own.
+            _insert_reviews(session, run.id, unit, new)
             raise Conflict(f"{unit.name} đã chấm chéo {reviewee.name}; không được chấm lại")
         total = total_score(view.rules.scheme, scores)
         review = PeerReview(
@@ -249,34 +253,71 @@ def submit_reviews(
             content_sha256=digest,
             submitted_by=actor.id,
         )
-        session.add(review)
-        flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
-        assert review.id is not None
-        insert_rows(
-            session,
-            PeerScore,
-            [
-                {"review_id": review.id, "item_code": k, "points": float(v)}
-                for k, v in scores.items()
-            ],
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="peer_review.submit",
-            campaign_id=view.id,
-            entity="peerreview",
-            entity_id=review.id,
-            after={
-                "reviewer": unit.code,
-                "reviewee": reviewee.code,
-                "total": str(total),
-                "via": via,
-                **content,
-            },
-        )
+        new.append(_NewReview(review, reviewee, scores, total, content))
         written.append(review)
+    _insert_reviews(session, run.id, unit, new)
+    insert_rows(
+        session,
+        PeerScore,
+        [
+            {"review_id": n.review.id, "item_code": k, "points": float(v)}
+            for n in new
+            for k, v in n.scores.items()
+        ],
+    )
+    audit.record_each(
+        session,
+        actor=actor,
+        action="peer_review.submit",
+        campaign_id=view.id,
+        entity="peerreview",
+        items=[
+            (
+                n.review.id,
+                {
+                    "reviewer": unit.code,
+                    "reviewee": n.reviewee.code,
+                    "total": str(n.total),
+                    "via": via,
+                    **n.content,
+                },
+            )
+            for n in new
+        ],
+    )
     return written
+
+
+class _NewReview(NamedTuple):
+    review: PeerReview
+    reviewee: Unit
+    scores: dict[str, Decimal]
+    total: Decimal
+    content: dict[str, Any]
+
+
+def _insert_reviews(session: Session, run_id: int, unit: Unit, new: list[_NewReview]) -> None:
+    """The new reviews in one insert, in a savepoint. A review another officer of the unit
+    wrote meanwhile takes its unique key: the insert fails, and the refusal names the first
+    review taken, as one flush per review did."""
+    if not new:
+        return
+    try:
+        with session.begin_nested():
+            session.add_all(n.review for n in new)
+            session.flush()
+    except IntegrityError as exc:
+        taken = set(
+            session.connection()
+            .execute(
+                select(PeerReview.reviewee_unit_id).where(
+                    PeerReview.stage_run_id == run_id, PeerReview.reviewer_unit_id == unit.id
+                )
+            )
+            .scalars()
+        )
+        first = next((n.reviewee for n in new if n.reviewee.id in taken), new[0].reviewee)
+        raise Conflict(f"{unit.name} vừa chấm chéo {first.name}") from exc
 
 
 def _check_reviews(

@@ -97,7 +97,9 @@ def test_one_submit_writes_each_review_its_scores_and_event_and_a_resend_writes_
                 .where(PeerScore.review_id == review_id)
                 .order_by(PeerScore.id)  # type: ignore[arg-type]
             ).all()
-            assert [(k, float(v)) for k, v in item.scores.items()] == [(k, p) for k, p in stored]
+            assert [(k, float(str(v))) for k, v in item.scores.items()] == [
+                (k, p) for k, p in stored
+            ]
             after = s.exec(
                 select(AuditEvent.after).where(
                     AuditEvent.action == "peer_review.submit",
@@ -123,29 +125,34 @@ def test_a_review_a_concurrent_submit_wrote_after_the_read_is_a_conflict(campaig
     with session_scope() as s:
         raced_name = load_campaign(s, campaign).unit(raced).name
 
+    with session_scope() as s:
+        view = load_campaign(s, campaign)
+        run = s.exec(
+            select(StageRun).where(
+                StageRun.campaign_id == campaign, StageRun.stage == Stage.PEER_REVIEW
+            )
+        ).one()
+        taken = {
+            "stage_run_id": run.id,
+            "reviewer_unit_id": view.unit(reviewer).id,
+            "reviewee_unit_id": view.unit(raced).id,
+            "total": 0.0,
+            "comment": "",
+            "content_sha256": "0" * 64,
+            "submitted_by": get_actor(s, officer_username(reviewer)).id,
+        }
+
     def arrives_after_the_read(state: ORMExecuteState) -> Any:
         """The unit's reviews are read; then, before this submit writes, another officer of
         the unit commits the review of `raced` (on PostgreSQL the unique key waits for it)."""
-        entities = [d.get("entity") for d in state.statement.column_descriptions]
+        described = getattr(state.statement, "column_descriptions", [])
+        entities = [d.get("entity") for d in described]
         if not (state.is_select and PeerReview in entities) or state.session.info.get("raced"):
             return None
         frozen = state.invoke_statement().freeze()
         state.session.info["raced"] = True
-        view = load_campaign(state.session, campaign)
-        run = state.session.exec(
-            select(StageRun).where(StageRun.campaign_id == campaign, StageRun.closed_at == None)  # noqa: E711
-        ).one()
-        state.session.connection().execute(
-            PeerReview.__table__.insert().values(  # type: ignore[attr-defined]
-                stage_run_id=run.id,
-                reviewer_unit_id=view.unit(reviewer).id,
-                reviewee_unit_id=view.unit(raced).id,
-                total=0.0,
-                comment="",
-                content_sha256="0" * 64,
-                submitted_by=get_actor(state.session, officer_username(reviewer)).id,
-            )
-        )
+        table = PeerReview.__table__  # type: ignore[attr-defined]
+        state.session.connection().execute(table.insert().values(**taken))
         return frozen()
 
     with (

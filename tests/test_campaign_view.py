@@ -42,6 +42,8 @@ def test_the_same_view_within_a_transaction_until_its_sources_are_written(campai
         assert again is not first
         assert again.leader is not None and again.leader.code == new_leader
         assert load_campaign(s, campaign) is again
+        s.expunge_all()
+        assert load_campaign(s, campaign) is not again
     with session_scope() as s:  # a new transaction reads again, and sees what was committed
         view = load_campaign(s, campaign)
         assert view.leader is not None and view.leader.code == new_leader

@@ -20,7 +20,7 @@ from thidua.errors import Conflict
 from thidua.sample import officer_username
 from thidua.services.context import get_actor, load_campaign
 from thidua.services.inputs import ReviewInput
-from thidua.services.submissions import submit_reviews
+from thidua.services.reviews import submit_reviews
 from thidua.settings import get_settings
 
 from .postgres import temporary_database

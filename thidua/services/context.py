@@ -100,9 +100,9 @@ _VIEWED = (Campaign, Cycle, Movement, Cluster, Membership, Unit)
 def load_campaign(session: Session, campaign_id: int) -> CampaignView:
     """The campaign's view, read once per transaction: a command, the flows' steps and the
     simulated participants ask for it many times in one transaction (about 60 times per
-    cluster in a cycle). Dropped when the transaction ends or rolls back (a savepoint too) and
-    when anything it is read from is written in it, so a later call reads what the first
-    would read now. Outside autoflush (`no_autoflush`) it is read afresh, as before."""
+    cluster in a cycle). Dropped when the transaction ends or rolls back (a savepoint too),
+    and when anything it is read from is written in it or expunged, so a later call reads
+    what the first would read now. Under `no_autoflush` it is read afresh, as before."""
     if not session.autoflush:
         return _read_campaign(session, campaign_id)
     # The flush the read's own query made first: a write pending to what a view is read from
@@ -127,6 +127,12 @@ def _drop_views_written(session: SASession, _context: object) -> None:
 def _drop_views_bulk(state: ORMExecuteState) -> None:
     if not state.is_select and state.session.info.get(_VIEWS):
         state.session.info.pop(_VIEWS, None)
+
+
+@event.listens_for(SASession, "persistent_to_detached")
+def _drop_views_detached(session: SASession, instance: object) -> None:
+    if isinstance(instance, _VIEWED):  # expunged: a read now would load it again
+        session.info.pop(_VIEWS, None)
 
 
 @event.listens_for(SASession, "after_soft_rollback")

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
@@ -19,8 +19,6 @@ from models import (
     Ballot,
     Decision,
     DecisionKind,
-    PeerReview,
-    PeerScore,
     SelfAssessment,
     SelfScore,
     StageRun,
@@ -35,7 +33,7 @@ from rules.results import BallotContent
 from rules.scoring import ScoreValue, total_score, validate_scores
 from rules.stages import Stage
 from thidua import localtime
-from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
+from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit, receipts
 from thidua.services.access import require_cluster_leader, require_member_officer
@@ -47,11 +45,11 @@ from thidua.services.context import (
 )
 from thidua.services.deadlines import unit_due
 from thidua.services.drive_points import fixed_points
-from thidua.services.inputs import ReviewInput, SelfAssessmentInput
+from thidua.services.inputs import SelfAssessmentInput
 from thidua.services.results import ranking_of
 
 
-def _sha(content: dict[str, Any]) -> str:
+def content_sha(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -66,7 +64,7 @@ def accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) ->
     return run
 
 
-def _scores(
+def checked_scores(
     view: CampaignView,
     scores: Mapping[str, ScoreValue],
     prefix: str = "",
@@ -93,14 +91,14 @@ def submit_self_assessment(
     unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
     run = accepting(session, view, Stage.SELF_ASSESSMENT, unit)
     fixed = fixed_points(session, view).get(unit.code)
-    scores = _scores(view, data.scores, fixed=fixed)
+    scores = checked_scores(view, data.scores, fixed=fixed)
     content = {
         "scores": {k: str(v) for k, v in scores.items()},
         "achievements": data.achievements,
         "shortcomings": data.shortcomings,
         "evidence": data.evidence,
     }
-    digest = _sha(content)
+    digest = content_sha(content)
     assert run.id is not None and unit.id is not None and actor.id is not None
     latest = latest_assessment(session, run.id, unit.id)
     if latest is not None and latest.status == SubmissionStatus.SUBMITTED:
@@ -202,157 +200,6 @@ def return_self_assessment(
     )
     events.returned(session, view, run, latest, actor)
     return latest
-
-
-def submit_reviews(
-    session: Session,
-    *,
-    actor: Actor,
-    campaign_id: int,
-    reviews: list[ReviewInput],
-    via: str = "cli",
-) -> list[PeerReview]:
-    """All of a unit's reviews in the list are written together, or none is."""
-    view = load_campaign(session, campaign_id)
-    unit = require_member_officer(actor, view, "chấm chéo")
-    run = accepting(session, view, Stage.PEER_REVIEW, unit)
-    assert run.id is not None and unit.id is not None and actor.id is not None
-    checked = _check_reviews(view, unit, reviews, fixed_points(session, view))
-    # The unit's reviews already in, read once; any written meanwhile by a concurrent submit
-    # fails its insert below on the unique key, and so becomes a Conflict all the same.
-    sent = {
-        r.reviewee_unit_id: r
-        for r in session.exec(
-            select(PeerReview).where(
-                PeerReview.stage_run_id == run.id, PeerReview.reviewer_unit_id == unit.id
-            )
-        )
-    }
-    written: list[PeerReview] = []
-    new: list[_NewReview] = []
-    for item, reviewee, scores in checked:
-        assert reviewee.id is not None
-        content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
-        digest = _sha(content)
-        existing = sent.get(reviewee.id)
-        if existing is not None:
-            if existing.content_sha256 == digest:
-                written.append(existing)
-                continue
-            # The reviews before this one first, as if each were written in turn: a race on
-            # one of them is the refusal, as it was when each was flushed on its own.
-            _insert_reviews(session, run.id, unit, new)
-            raise Conflict(f"{unit.name} đã chấm chéo {reviewee.name}; không được chấm lại")
-        total = total_score(view.rules.scheme, scores)
-        review = PeerReview(
-            stage_run_id=run.id,
-            reviewer_unit_id=unit.id,
-            reviewee_unit_id=reviewee.id,
-            total=float(total),
-            comment=item.comment,
-            content_sha256=digest,
-            submitted_by=actor.id,
-        )
-        new.append(_NewReview(review, reviewee, scores, total, content))
-        written.append(review)
-    _insert_reviews(session, run.id, unit, new)
-    insert_rows(
-        session,
-        PeerScore,
-        [
-            {"review_id": n.review.id, "item_code": k, "points": float(v)}
-            for n in new
-            for k, v in n.scores.items()
-        ],
-    )
-    audit.record_each(
-        session,
-        actor=actor,
-        action="peer_review.submit",
-        campaign_id=view.id,
-        entity="peerreview",
-        items=[
-            (
-                n.review.id,
-                {
-                    "reviewer": unit.code,
-                    "reviewee": n.reviewee.code,
-                    "total": str(n.total),
-                    "via": via,
-                    **n.content,
-                },
-            )
-            for n in new
-        ],
-    )
-    return written
-
-
-class _NewReview(NamedTuple):
-    review: PeerReview
-    reviewee: Unit
-    scores: dict[str, Decimal]
-    total: Decimal
-    content: dict[str, Any]
-
-
-def _insert_reviews(session: Session, run_id: int, unit: Unit, new: list[_NewReview]) -> None:
-    """The new reviews in one insert, in a savepoint. A review another officer of the unit
-    wrote meanwhile takes its unique key: the insert fails, and the refusal names the first
-    review taken, as one flush per review did."""
-    if not new:
-        return
-    try:
-        with session.begin_nested():
-            session.add_all(n.review for n in new)
-            session.flush()
-    except IntegrityError as exc:
-        taken = set(
-            session.connection()
-            .execute(
-                select(PeerReview.reviewee_unit_id).where(
-                    PeerReview.stage_run_id == run_id, PeerReview.reviewer_unit_id == unit.id
-                )
-            )
-            .scalars()
-        )
-        first = next((n.reviewee for n in new if n.reviewee.id in taken), new[0].reviewee)
-        raise Conflict(f"{unit.name} vừa chấm chéo {first.name}") from exc
-
-
-def _check_reviews(
-    view: CampaignView,
-    unit: Unit,
-    reviews: list[ReviewInput],
-    fixed: Mapping[str, Mapping[str, Decimal]],
-) -> list[tuple[ReviewInput, Unit, dict[str, Decimal]]]:
-    """Every review checked before any is written; all the problems of all of them at once."""
-    problems: list[Problem] = []
-    checked = []
-    seen: set[str] = set()
-    for i, item in enumerate(reviews):
-        field = f"reviews[{i}]."
-        if item.reviewee == unit.code:
-            problems.append(Problem(field + "reviewee", "không được tự chấm chéo đơn vị mình"))
-        elif item.reviewee not in view.member_codes:
-            problems.append(
-                Problem(
-                    field + "reviewee", f"'{item.reviewee}' không phải đơn vị thành viên của cụm"
-                )
-            )
-        elif item.reviewee in seen:
-            problems.append(Problem(field + "reviewee", f"'{item.reviewee}' được chấm hai lần"))
-        seen.add(item.reviewee)
-        try:
-            scores = _scores(view, item.scores, field, fixed.get(item.reviewee))
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            continue
-        if item.reviewee in view.member_codes and item.reviewee != unit.code:
-            checked.append((item, view.unit(item.reviewee), scores))
-    if problems:
-        raise InvalidInput.of(problems)
-    return checked
 
 
 def cast_ballot(

@@ -34,7 +34,7 @@ def domain(clusters: int, profile: Path | None = None) -> dict[str, Any]:
     codes = prepare(clusters)
     setup = time.perf_counter() - t
     before = count_rows(engine())
-    profiler = cProfile.Profile() if profile else None
+    profiler = cProfile.Profile(time.process_time) if profile else None
     cpu0, t0 = self_cpu(), time.perf_counter()
     if profiler:
         profiler.enable()

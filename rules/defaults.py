@@ -236,4 +236,5 @@ def example_scores(scheme: ScoringScheme, quality: float) -> dict[str, Decimal]:
         steps = (share * c.max_points / step).to_integral_value(rounding=ROUND_FLOOR)
         scores[c.code] = steps * step
     checked = validate_scores(scheme, scores)
-    return {k: v for k, v in checked.items() if k not in scheme.drive_codes}
+    drives = scheme.drive_codes  # a property that walks the scheme: once, not once per line
+    return {k: v for k, v in checked.items() if k not in drives}

@@ -20,6 +20,7 @@ from thidua.services.context import CampaignView, get_actor, load_campaign, open
 from thidua.services.inputs import ReviewInput, SelfAssessmentInput
 from thidua.services.progress import progress
 from thidua.services.results import ranking_of
+from thidua.services.reviews import submit_reviews
 from thidua.services.submissions import latest_assessment
 
 ACHIEVEMENTS = (
@@ -112,7 +113,7 @@ def act(session: Session, campaign_id: int, script: Script) -> list[str]:
                 )
                 for code in todo
             ]
-            submissions.submit_reviews(
+            submit_reviews(
                 session,
                 actor=_officer(session, m.unit),
                 campaign_id=view.id,

@@ -15,6 +15,7 @@ from thidua.services.access import require_member_officer
 from thidua.services.context import load_campaign
 from thidua.services.drive_points import fixed_points
 from thidua.services.results import ranking_of
+from thidua.services.reviews import submit_reviews
 from thidua.templating import diem
 
 BALLOT_CAST = (
@@ -52,7 +53,7 @@ def reviews(
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "chấm chéo")
     data = checks.check_reviews(view, unit, filled, fixed_points(session, view))
-    written = submissions.submit_reviews(
+    written = submit_reviews(
         session, actor=actor, campaign_id=campaign_id, reviews=data.reviews, via=via
     )
     names = {u.id: u.name for u in view.members}

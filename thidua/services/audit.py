@@ -6,6 +6,7 @@ appender reads the hash this one wrote); on SQLite every transaction already hol
 lock from BEGIN IMMEDIATE (thidua/db.py). Either way ids are handed out in chain order.
 """
 
+from collections.abc import Sequence
 from contextvars import ContextVar
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from models import Actor, AuditChainHead, AuditEvent, Campaign
 from models.audit import event_hash
+from models.types import utcnow
 
 # Set while a substitute acts under a delegation (thidua.services.delegation.acting_for).
 acting_substitute: ContextVar[Actor | None] = ContextVar("acting_substitute", default=None)
@@ -55,57 +57,96 @@ def record(
     sees its event. So a key never races, no savepoint is needed, and no IntegrityError is
     caught here: any that happens is a real error and fails the command with its rows.
     """
-    event = AuditEvent(
-        actor_id=actor.id if actor else None,
-        substitute_id=substitute_id_of(session) if actor is not None else None,
-        action=action,
-        campaign_id=campaign_id,
-        entity=entity,
-        entity_id=str(entity_id),
-        before=before,
-        after=after,
-        key=key,
-    )
-    return event if _append(session, event) else None
+    row = _row(session, actor, action, campaign_id, entity, entity_id, before, after, key)
+    ids = _append(session, [row])
+    if not ids:
+        return None
+    return AuditEvent(id=ids[0], **row)
 
 
-def _append(session: Session, event: AuditEvent) -> bool:
-    """Link `event` to the chain's head and insert it; the head moves to it. False, and nothing
-    written, when an event with its key is logged already."""
+def record_each(
+    session: Session,
+    *,
+    actor: Actor | None,
+    action: str,
+    campaign_id: int | None,
+    entity: str,
+    items: Sequence[tuple[object, dict[str, Any]]],
+) -> None:
+    """One event per (entity_id, after) of `items`, in their order: the same events as as many
+    `record` calls, appended with one look at the chain head and one insert."""
+    rows = [
+        _row(session, actor, action, campaign_id, entity, entity_id, None, after, None)
+        for entity_id, after in items
+    ]
+    if rows:
+        _append(session, rows)
+
+
+def _row(
+    session: Session,
+    actor: Actor | None,
+    action: str,
+    campaign_id: int | None,
+    entity: str,
+    entity_id: object,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+    key: str | None,
+) -> dict[str, Any]:
+    return {
+        "at": utcnow(),
+        "actor_id": actor.id if actor else None,
+        "substitute_id": substitute_id_of(session) if actor is not None else None,
+        "action": action,
+        "campaign_id": campaign_id,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+        "key": key,
+    }
+
+
+def _append(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Link the events to the chain's head, in order, and insert them; the head moves to the
+    last. Returns their ids; an event whose key is logged already is left out (not written).
+
+    Plain statements, not ORM objects: the ORM's flush of one event cost more than the rest of
+    its append. The caller's pending rows are flushed first (by the head's read), so an error
+    of theirs is raised as theirs."""
     prev = session.exec(_HEAD).first()
     # After the lock: on PostgreSQL (READ COMMITTED) this statement sees every event committed
     # by the appenders that held the head before us.
-    if event.key is not None and session.exec(_LOGGED, params={"key": event.key}).first():
-        return False
-    event.prev_hash = prev or ""
-    event.hash = event_hash(
-        prev_hash=event.prev_hash,
-        at=event.at,
-        actor_id=event.actor_id,
-        substitute_id=event.substitute_id,
-        action=event.action,
-        campaign_id=event.campaign_id,
-        entity=event.entity,
-        entity_id=event.entity_id,
-        before=event.before,
-        after=event.after,
-        key=event.key,
-    )
-    session.add(event)
-    session.flush()
-    values = {"last_event_id": event.id, "last_hash": event.hash}
+    rows = [
+        r
+        for r in rows
+        if r["key"] is None or not session.exec(_LOGGED, params={"key": r["key"]}).first()
+    ]
+    if not rows:
+        return []
+    last = prev or ""
+    for r in rows:
+        r["prev_hash"] = last
+        r["hash"] = last = event_hash(**r)
+    connection = session.connection()
+    ids = list(connection.execute(_INSERT, rows).scalars())
+    values = {"last_event_id": ids[-1], "last_hash": last}
     if prev is None:
         # Only a database whose migration found no head (never after 0003): the first
         # appender makes it, and a racing one fails on the primary key and retries the command.
-        session.execute(insert(AuditChainHead).values(id=1, **values))
+        connection.execute(insert(AuditChainHead).values(id=1, **values))
     else:
-        session.execute(_MOVE_HEAD, values)
-    return True
+        connection.execute(_MOVE_HEAD, values)
+    return ids
 
 
 # Built once: an event is appended thousands of times in a national stage close.
 _HEAD = select(AuditChainHead.last_hash).where(AuditChainHead.id == 1).with_for_update()
 _LOGGED = select(AuditEvent.id).where(AuditEvent.key == bindparam("key"))
+_EVENTS = AuditEvent.__table__  # type: ignore[attr-defined]
+# Ids in the order of the rows, whatever the database returns them in (several at once).
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
 _MOVE_HEAD = update(AuditChainHead).where(col(AuditChainHead.id) == 1)
 
 
@@ -142,18 +183,21 @@ def record_refusal(
         if substitute_id is _FROM_CONTEXT:
             substitute = acting_substitute.get()
             substitute_id = substitute.id if substitute else None
-        event = AuditEvent(
-            actor_id=actor_id,
-            substitute_id=substitute_id if actor_id is not None else None,
-            action="access.refused",
-            campaign_id=campaign_id,
-            entity="command",
-            entity_id=command[:500],
-            after={
+        row = {
+            "at": utcnow(),
+            "actor_id": actor_id,
+            "substitute_id": substitute_id if actor_id is not None else None,
+            "action": "access.refused",
+            "campaign_id": campaign_id,
+            "entity": "command",
+            "entity_id": command[:500],
+            "before": None,
+            "after": {
                 "claimed_username": claimed,
                 "authenticated": actor_id is not None,
                 "reason": reason,
             },
-        )
-        _append(session, event)
+            "key": None,
+        }
+        _append(session, [row])
         session.commit()

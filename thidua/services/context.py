@@ -5,6 +5,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, SessionTransaction
+from sqlalchemy.orm import Session as SASession
 from sqlmodel import Session, col, select
 
 from models import (
@@ -89,7 +92,61 @@ def get_unit(session: Session, code: str) -> Unit:
     return unit
 
 
+_VIEWS = "thidua.campaign_views"
+# What a view is read from: a write to any of these in the transaction drops the views read.
+_VIEWED = (Campaign, Cycle, Movement, Cluster, Membership, Unit)
+
+
 def load_campaign(session: Session, campaign_id: int) -> CampaignView:
+    """The campaign's view, read once per transaction: a command, the flows' steps and the
+    simulated participants ask for it many times in one transaction (about 60 times per
+    cluster in a cycle). Dropped when the transaction ends or rolls back (a savepoint too),
+    and when anything it is read from is written in it or expunged, so a later call reads
+    what the first would read now. Under `no_autoflush` it is read afresh, as before."""
+    if not session.autoflush:
+        return _read_campaign(session, campaign_id)
+    # The flush the read's own query made first: a write pending to what a view is read from
+    # is flushed now, and the flush drops the views (_drop_views_written).
+    session.flush()
+    views: dict[int, CampaignView] = session.info.setdefault(_VIEWS, {})
+    view = views.get(campaign_id)
+    if view is None:
+        view = views[campaign_id] = _read_campaign(session, campaign_id)
+    return view
+
+
+@event.listens_for(SASession, "after_flush")
+def _drop_views_written(session: SASession, _context: object) -> None:
+    if session.info.get(_VIEWS) and any(
+        isinstance(o, _VIEWED) for o in (*session.new, *session.dirty, *session.deleted)
+    ):
+        session.info.pop(_VIEWS, None)
+
+
+@event.listens_for(SASession, "do_orm_execute")
+def _drop_views_bulk(state: ORMExecuteState) -> None:
+    if not state.is_select and state.session.info.get(_VIEWS):
+        state.session.info.pop(_VIEWS, None)
+
+
+@event.listens_for(SASession, "persistent_to_detached")
+def _drop_views_detached(session: SASession, instance: object) -> None:
+    if isinstance(instance, _VIEWED):  # expunged: a read now would load it again
+        session.info.pop(_VIEWS, None)
+
+
+@event.listens_for(SASession, "after_soft_rollback")
+def _drop_views_rolled_back(session: SASession, _previous: object) -> None:
+    session.info.pop(_VIEWS, None)
+
+
+@event.listens_for(SASession, "after_transaction_end")
+def _drop_views_ended(session: SASession, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_VIEWS, None)
+
+
+def _read_campaign(session: Session, campaign_id: int) -> CampaignView:
     # An id no integer column can hold would overflow the driver instead of finding nothing.
     in_range = 1 <= campaign_id <= MAX_ID
     campaign = session.get(Campaign, campaign_id) if in_range else None

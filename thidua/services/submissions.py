@@ -12,15 +12,13 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from models import (
     Actor,
     Ballot,
     Decision,
     DecisionKind,
-    PeerReview,
-    PeerScore,
     SelfAssessment,
     SelfScore,
     StageRun,
@@ -35,7 +33,7 @@ from rules.results import BallotContent
 from rules.scoring import ScoreValue, total_score, validate_scores
 from rules.stages import Stage
 from thidua import localtime
-from thidua.errors import Conflict, InvalidInput, NotReady, Problem, WrongStage
+from thidua.errors import Conflict, InvalidInput, NotReady, WrongStage
 from thidua.limits import REASON, check_text
 from thidua.services import audit, receipts
 from thidua.services.access import require_cluster_leader, require_member_officer
@@ -47,11 +45,11 @@ from thidua.services.context import (
 )
 from thidua.services.deadlines import unit_due
 from thidua.services.drive_points import fixed_points
-from thidua.services.inputs import ReviewInput, SelfAssessmentInput
+from thidua.services.inputs import SelfAssessmentInput
 from thidua.services.results import ranking_of
 
 
-def _sha(content: dict[str, Any]) -> str:
+def content_sha(content: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -66,7 +64,7 @@ def accepting(session: Session, view: CampaignView, stage: Stage, unit: Unit) ->
     return run
 
 
-def _scores(
+def checked_scores(
     view: CampaignView,
     scores: Mapping[str, ScoreValue],
     prefix: str = "",
@@ -93,14 +91,14 @@ def submit_self_assessment(
     unit = require_member_officer(actor, view, "nộp bản tự chấm điểm")
     run = accepting(session, view, Stage.SELF_ASSESSMENT, unit)
     fixed = fixed_points(session, view).get(unit.code)
-    scores = _scores(view, data.scores, fixed=fixed)
+    scores = checked_scores(view, data.scores, fixed=fixed)
     content = {
         "scores": {k: str(v) for k, v in scores.items()},
         "achievements": data.achievements,
         "shortcomings": data.shortcomings,
         "evidence": data.evidence,
     }
-    digest = _sha(content)
+    digest = content_sha(content)
     assert run.id is not None and unit.id is not None and actor.id is not None
     latest = latest_assessment(session, run.id, unit.id)
     if latest is not None and latest.status == SubmissionStatus.SUBMITTED:
@@ -125,9 +123,13 @@ def submit_self_assessment(
     session.add(assessment)
     flush_or_conflict(session, f"{unit.name} vừa nộp bản tự chấm này")
     assert assessment.id is not None
-    session.add_all(
-        SelfScore(assessment_id=assessment.id, item_code=k, points=float(v))
-        for k, v in scores.items()
+    insert_rows(
+        session,
+        SelfScore,
+        [
+            {"assessment_id": assessment.id, "item_code": k, "points": float(v)}
+            for k, v in scores.items()
+        ],
     )
     audit.record(
         session,
@@ -200,107 +202,6 @@ def return_self_assessment(
     return latest
 
 
-def submit_reviews(
-    session: Session,
-    *,
-    actor: Actor,
-    campaign_id: int,
-    reviews: list[ReviewInput],
-    via: str = "cli",
-) -> list[PeerReview]:
-    """All of a unit's reviews in the list are written together, or none is."""
-    view = load_campaign(session, campaign_id)
-    unit = require_member_officer(actor, view, "chấm chéo")
-    run = accepting(session, view, Stage.PEER_REVIEW, unit)
-    assert run.id is not None and unit.id is not None and actor.id is not None
-    checked = _check_reviews(view, unit, reviews, fixed_points(session, view))
-    written = []
-    for item, reviewee, scores in checked:
-        assert reviewee.id is not None
-        content = {"scores": {k: str(v) for k, v in scores.items()}, "comment": item.comment}
-        digest = _sha(content)
-        existing = session.exec(
-            select(PeerReview).where(
-                PeerReview.stage_run_id == run.id,
-                PeerReview.reviewer_unit_id == unit.id,
-                PeerReview.reviewee_unit_id == reviewee.id,
-            )
-        ).first()
-        if existing is not None:
-            if existing.content_sha256 == digest:
-                written.append(existing)
-                continue
-            raise Conflict(f"{unit.name} đã chấm chéo {reviewee.name}; không được chấm lại")
-        total = total_score(view.rules.scheme, scores)
-        review = PeerReview(
-            stage_run_id=run.id,
-            reviewer_unit_id=unit.id,
-            reviewee_unit_id=reviewee.id,
-            total=float(total),
-            comment=item.comment,
-            content_sha256=digest,
-            submitted_by=actor.id,
-        )
-        session.add(review)
-        flush_or_conflict(session, f"{unit.name} vừa chấm chéo {reviewee.name}")
-        assert review.id is not None
-        session.add_all(
-            PeerScore(review_id=review.id, item_code=k, points=float(v)) for k, v in scores.items()
-        )
-        audit.record(
-            session,
-            actor=actor,
-            action="peer_review.submit",
-            campaign_id=view.id,
-            entity="peerreview",
-            entity_id=review.id,
-            after={
-                "reviewer": unit.code,
-                "reviewee": reviewee.code,
-                "total": str(total),
-                "via": via,
-                **content,
-            },
-        )
-        written.append(review)
-    return written
-
-
-def _check_reviews(
-    view: CampaignView,
-    unit: Unit,
-    reviews: list[ReviewInput],
-    fixed: Mapping[str, Mapping[str, Decimal]],
-) -> list[tuple[ReviewInput, Unit, dict[str, Decimal]]]:
-    """Every review checked before any is written; all the problems of all of them at once."""
-    problems: list[Problem] = []
-    checked = []
-    seen: set[str] = set()
-    for i, item in enumerate(reviews):
-        field = f"reviews[{i}]."
-        if item.reviewee == unit.code:
-            problems.append(Problem(field + "reviewee", "không được tự chấm chéo đơn vị mình"))
-        elif item.reviewee not in view.member_codes:
-            problems.append(
-                Problem(
-                    field + "reviewee", f"'{item.reviewee}' không phải đơn vị thành viên của cụm"
-                )
-            )
-        elif item.reviewee in seen:
-            problems.append(Problem(field + "reviewee", f"'{item.reviewee}' được chấm hai lần"))
-        seen.add(item.reviewee)
-        try:
-            scores = _scores(view, item.scores, field, fixed.get(item.reviewee))
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            continue
-        if item.reviewee in view.member_codes and item.reviewee != unit.code:
-            checked.append((item, view.unit(item.reviewee), scores))
-    if problems:
-        raise InvalidInput.of(problems)
-    return checked
-
-
 def cast_ballot(
     session: Session, *, actor: Actor, campaign_id: int, ballot: BallotContent, via: str = "cli"
 ) -> str:
@@ -364,3 +265,11 @@ def flush_or_conflict(session: Session, message: str) -> None:
             session.flush()
     except IntegrityError as exc:
         raise Conflict(message) from exc
+
+
+def insert_rows(session: Session, model: type[SQLModel], rows: list[dict[str, Any]]) -> None:
+    """Rows of a plain table (no defaults, no relationship read back in the command) in one
+    executemany, in the caller's transaction: building an ORM object per score row and flushing
+    it was most of a review's cost. The rows' order, so their ids, is the list's."""
+    if rows:
+        session.connection().execute(model.__table__.insert(), rows)  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ from thidua.forms import checks, posted
 from thidua.forms.context import FormContext, FormKind, form_context
 from thidua.forms.yaml_form import scheme_data
 from thidua.services import submissions
+from thidua.services.reviews import submit_reviews
 from thidua.templating import diem
 from thidua.web import sessions
 from thidua.web.access import DB, Me, allow
@@ -217,7 +218,7 @@ def review_send(
 
     def file() -> Any:
         data = checks.check_reviews(ctx.view, ctx.unit, filled)
-        return submissions.submit_reviews(
+        return submit_reviews(
             db, actor=me.actor, campaign_id=campaign_id, reviews=data.reviews, via="web"
         )
 

@@ -37,10 +37,12 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
-
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING
 
 from thidua import localtime
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TIMEZONE = localtime.DEFAULT_ZONE  # the default; the settings name the one in use
 EMPTY = "—"  # printed for a missing number or date
@@ -199,6 +201,9 @@ FILTERS = {
 @cache
 def environment() -> Environment:
     """The one Jinja2 environment of the project, built on first use and then reused."""
+    # Imported here: the filters (`diem`, `ngay`…) serve commands that render no template.
+    from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+
     env = Environment(
         loader=ChoiceLoader(
             [

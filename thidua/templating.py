@@ -31,7 +31,6 @@ Filters (Vietnamese conventions):
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
@@ -141,6 +140,8 @@ def md_cell(value: object) -> str:
 
 def unescape(value: object) -> str:
     """The text an autoescaped macro printed, with its HTML escaping undone."""
+    import html  # its table of entities is large; only templates use this filter
+
     return html.unescape(str(value))
 
 

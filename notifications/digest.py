@@ -1,18 +1,23 @@
 """Daily digests: one e-mail a day for a channel that asks for it, at ``settings.digest_hour``."""
 
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from models.types import utcnow
-from notifications.jobs import Job
-from notifications.mail import build_email, message_id
 from thidua import localtime
 from thidua.settings import Settings, get_settings
 from thidua.templating import render
 
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
-def digest_email(group: list[Job], settings: Settings) -> EmailMessage:
+    from notifications.jobs import Job
+
+
+def digest_email(group: "list[Job]", settings: Settings) -> "EmailMessage":
+    # Imported here: writing to the outbox (every submission) needs only next_digest_at.
+    from notifications.mail import build_email, message_id
+
     first = group[0]
     lang = first.language if first.language in ("vi", "en") else "vi"
     now = utcnow()

@@ -12,8 +12,6 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from models import (
@@ -170,13 +168,19 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> int:
     # The caller's rows go first: their errors are theirs, raised here.
     session.flush()
     table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = (
-        build(table)
-        .on_conflict_do_nothing(index_elements=[table.c.idempotency_key])
-        .returning(table.c.id)
-    )
+    # Only the dialect in use is imported (PostgreSQL's alone costs a short command ~0.1 s).
+    statement: Any
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        statement = postgresql_insert(table)
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_nothing(
+        index_elements=[table.c.idempotency_key]
+    ).returning(table.c.id)
     defaults = {"attempts": 0, "body_html": None, "payload_json": None}
     written = session.connection().execute(statement, [{**defaults, **row} for row in rows])
     return len(written.all())

@@ -31,16 +31,17 @@ Filters (Vietnamese conventions):
 from __future__ import annotations
 
 import datetime as dt
-import html
 import json
 import re
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from functools import cache
-
-from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+from typing import TYPE_CHECKING
 
 from thidua import localtime
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 TIMEZONE = localtime.DEFAULT_ZONE  # the default; the settings name the one in use
 EMPTY = "—"  # printed for a missing number or date
@@ -139,6 +140,8 @@ def md_cell(value: object) -> str:
 
 def unescape(value: object) -> str:
     """The text an autoescaped macro printed, with its HTML escaping undone."""
+    import html  # its table of entities is large; only templates use this filter
+
     return html.unescape(str(value))
 
 
@@ -199,6 +202,9 @@ FILTERS = {
 @cache
 def environment() -> Environment:
     """The one Jinja2 environment of the project, built on first use and then reused."""
+    # Imported here: the filters (`diem`, `ngay`…) serve commands that render no template.
+    from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined
+
     env = Environment(
         loader=ChoiceLoader(
             [

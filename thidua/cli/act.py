@@ -16,7 +16,8 @@ from sqlmodel import Session
 from models import Unit
 from rules.stages import Stage
 from thidua.cli import panels
-from thidua.cli.io import authenticated, done, note, out, text_or_file
+from thidua.cli.files import text_or_file
+from thidua.cli.io import authenticated, done, note, out
 from thidua.cli.options import (
     ReturnCommentOpt,
     ReturnUnitOpt,

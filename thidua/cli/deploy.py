@@ -13,7 +13,8 @@ import typer
 from deployments.names import POOL, YEARLY_CRON
 from rules.config import CycleRules
 from thidua.cli import panels
-from thidua.cli.io import done, load_model, note, out
+from thidua.cli.files import load_model
+from thidua.cli.io import done, note, out
 from thidua.errors import ThiduaError
 from thidua.settings import get_settings
 

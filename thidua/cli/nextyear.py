@@ -10,16 +10,8 @@ import yaml
 from rules.config import CycleRules
 from thidua.cli import panels
 from thidua.cli.dry_run_view import as_json, print_dry_run, write_xlsx
-from thidua.cli.io import (
-    authenticated,
-    done,
-    load_model,
-    local_time,
-    note,
-    out,
-    print_json,
-    text_or_file,
-)
+from thidua.cli.files import load_model, text_or_file
+from thidua.cli.io import authenticated, done, local_time, note, out, print_json
 from thidua.cli.options import ClusterOpt, bounded_id, bounded_name, bounded_year
 from thidua.cli.setup import annotate_rules
 from thidua.db import session_scope

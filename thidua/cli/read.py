@@ -5,18 +5,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlmodel import col, select
 
-from models import Document
-from notifications.status import undelivered
-from thidua.cli import panels, views
+from thidua.cli import panels
 from thidua.cli.io import STATUS_LABELS, authenticated, local_time, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.db import session_scope
-from thidua.errors import NotFound
-from thidua.services import drive_points, queries
 from thidua.services.context import get_actor, load_campaign
-from thidua.services.pending import pending as pending_items
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON ra stdout (machine-readable).")]
 
@@ -49,6 +43,11 @@ def status(
     as_json: JsonOpt = False,
 ) -> None:
     """Tình hình các đợt bình xét: giai đoạn, hạn, đã nhận, còn thiếu (campaign status)."""
+    # Each command imports what it alone uses: `thidua pending` is run most, in a fresh process.
+    from notifications.status import undelivered
+    from thidua.cli import views
+    from thidua.services import drive_points, queries
+
     with session_scope() as session:
         who = get_actor(session, actor) if actor else None
         states = queries.status(session, year=year, concerning=who, campaign_id=campaign)
@@ -142,6 +141,7 @@ def pending(
 ) -> None:
     """Những việc đang chờ một người làm (what waits for this person)."""
     from thidua.links import ui_url
+    from thidua.services.pending import pending as pending_items
 
     with session_scope() as session:
         who = authenticated(session, actor)
@@ -221,6 +221,13 @@ def report(
     ] = None,
 ) -> None:
     """Kết quả một đợt bình xét: xếp hạng, bỏ phiếu, phê duyệt, đề nghị khen thưởng, tài liệu."""
+    from sqlmodel import col, select
+
+    from models import Document
+    from thidua.cli import views
+    from thidua.errors import NotFound
+    from thidua.services import drive_points, queries
+
     if docx or all_docs or out_path or xlsx or csv_dir:
         from thidua.cli import exports
 

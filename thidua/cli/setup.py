@@ -12,16 +12,8 @@ from models import Actor, Membership, Role, Unit
 from rules.config import CycleRules
 from rules.defaults import default_rules
 from thidua.cli import panels
-from thidua.cli.io import (
-    authenticated,
-    done,
-    err,
-    load_model,
-    local_time,
-    out,
-    print_json,
-    table,
-)
+from thidua.cli.files import load_model
+from thidua.cli.io import authenticated, done, err, local_time, out, print_json, table
 from thidua.cli.options import bounded_id, bounded_name, bounded_year
 from thidua.cli.roles import role_labels
 from thidua.db import create_schema, session_scope

@@ -1,9 +1,9 @@
-"""Reading a filled form: YAML or JSON (thidua/cli/io.py, capped and strict), or an Excel form
+"""Reading a filled form: YAML or JSON (thidua/cli/files.py, capped and strict), or an Excel form
 written by `thidua form … --xlsx` (thidua/forms/xlsx_read.py, imported only for one)."""
 
 from pathlib import Path
 
-from thidua.cli.io import load_data
+from thidua.cli.files import load_data
 from thidua.errors import InvalidInput
 from thidua.forms.filled import Filled
 

@@ -11,7 +11,7 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
-from thidua.cli.io import read_xlsx_capped
+from thidua.cli.files import read_xlsx_capped
 from thidua.errors import InvalidInput, Problem
 from thidua.forms.filled import Filled
 from thidua.forms.xlsx_form import AGREE, MAP_SHEET, REFUSE

@@ -6,7 +6,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from thidua.cli.io import read_xlsx_capped
+from thidua.cli.files import read_xlsx_capped
 from thidua.errors import InvalidInput, Problem
 from thidua.org.read_yaml import cell
 from thidua.org.schema import SHEET_BY_NAME, RawRow

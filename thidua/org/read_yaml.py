@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import Any
 
-from thidua.cli.io import load_data
+from thidua.cli.files import load_data
 from thidua.errors import Problem
 from thidua.org.schema import SHEET_BY_NAME, RawRow
 

@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
@@ -18,9 +19,11 @@ from models.types import utcnow
 from rules.stages import Stage
 from thidua.errors import Forbidden, WrongStage
 from thidua.secretkey import keyed_hash, server_key
-from thidua.services import audit, form_decisions
+from thidua.services import audit
 from thidua.services.context import get_actor, load_campaign, open_stage_run
-from thidua.services.form_decisions import FormDecision
+
+if TYPE_CHECKING:
+    from thidua.services.form_decisions import FormDecision
 
 CODE_LIFETIME = timedelta(hours=24)
 MAX_WRONG_TRIES = 5
@@ -115,7 +118,7 @@ def authenticate(session: Session, username: str, secret: str | None) -> Actor:
 
 
 def issue_action_code(
-    session: Session, *, actor: Actor, campaign_id: int, decision: FormDecision
+    session: Session, *, actor: Actor, campaign_id: int, decision: "FormDecision"
 ) -> tuple[str, datetime]:
     """A one-time code for `decision`, which the campaign's open stage waits for from `actor`.
 
@@ -131,6 +134,9 @@ def issue_action_code(
         raise Forbidden(
             f"'{actor.username}' không phải người quyết định giai đoạn '{run.stage.label}'"
         )
+    # Imported here: proving who acts (every command) needs none of the forms' decisions.
+    from thidua.services import form_decisions
+
     trial = session.begin_nested()
     try:
         form_decisions.apply(
@@ -168,7 +174,7 @@ def issue_action_code(
 
 
 def consume_action_code(
-    session: Session, *, actor: Actor, stage_run_id: int, code: str, decision: FormDecision
+    session: Session, *, actor: Actor, stage_run_id: int, code: str, decision: "FormDecision"
 ) -> None:
     """Accept `code` once, for this actor, stage run and decision, before it expires; else
     refuse. A wrong code or another decision counts against all the actor's live codes for the

@@ -12,7 +12,6 @@ from thidua.services import audit
 from thidua.services.access import require_cluster_leader, require_role
 from thidua.services.context import load_campaign, require_open_stage
 from thidua.services.meeting import check_meeting, recorded
-from thidua.services.progress import progress
 
 CONFIRMABLE = (Stage.SELF_ASSESSMENT, Stage.PEER_REVIEW, Stage.VOTE)
 RETURNABLE = CONFIRMABLE
@@ -58,6 +57,10 @@ def confirm_stage(
                 f"Giai đoạn '{stage.label}' đã được xác nhận; thông tin cuộc họp không đổi được"
             )
         return run
+    # Imported here: every `thidua submit` loads the CLI module of confirm and decide, and
+    # needs none of the progress (the votes, ties and tallies behind it).
+    from thidua.services.progress import progress
+
     state = progress(session, view, run)
     # Past its due time a stage may be closed with what it received; before it, only when full.
     if state.missing and not state.overdue:

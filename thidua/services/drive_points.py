@@ -9,15 +9,18 @@ fixed; nobody types them (rules.scoring.validate_scores refuses them).
 
 from collections.abc import Collection, Iterable, Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, col, select
 
-from documents.context import DrivePointsLine, UnitRef
 from models import Drive, DrivePoints, DriveResult, DriveStatus, Unit
 from rules.config import ScoringScheme
 from rules.drive_points import DriveOutcome, drive_item_points
 from thidua.services import audit
 from thidua.services.context import CampaignView
+
+if TYPE_CHECKING:
+    from documents.context import DrivePointsLine
 
 
 def year_outcomes(
@@ -157,8 +160,11 @@ def summary(session: Session, campaign_ids: Collection[int]) -> dict[int, list[d
     return out
 
 
-def document_lines(session: Session, view: CampaignView) -> tuple[DrivePointsLine, ...]:
+def document_lines(session: Session, view: CampaignView) -> "tuple[DrivePointsLine, ...]":
     """The campaign's drive points for the minutes, unit by unit in the members' order."""
+    # The documents' models are imported only to write a document, not to submit or read.
+    from documents.context import DrivePointsLine, UnitRef
+
     names = {i.code: i.name for i in view.rules.scheme.drive_items}
     if not names:
         return ()

@@ -23,7 +23,6 @@ from thidua.services import audit
 from thidua.services.access import require_member_officer
 from thidua.services.context import CampaignView, latest_closed_run, load_campaign
 from thidua.services.gaps import unit_scores
-from thidua.services.submissions import accepting, flush_or_conflict
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,9 @@ def texts_for_minutes(session: Session, view: CampaignView) -> dict[str, str]:
 def submit_explanation(
     session: Session, *, actor: Actor, campaign_id: int, text: str, via: str = "cli"
 ) -> Explanation:
+    # Imported here: reading the gaps (`thidua status`, `pending`) writes nothing.
+    from thidua.services.submissions import accepting, flush_or_conflict
+
     view = load_campaign(session, campaign_id)
     unit = require_member_officer(actor, view, "nộp giải trình")
     run = accepting(session, view, Stage.PEER_REVIEW, unit)

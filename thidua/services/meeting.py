@@ -7,13 +7,17 @@ the commander of the leading unit chairs, its emulation officer is secretary, an
 is held at the leading unit's seat.
 """
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session, col, select
 
-from documents.context import Person
 from models import Actor, Decision, DecisionKind, Role, StageRun
 from thidua.errors import InvalidInput
 from thidua.limits import TITLE, check_text
 from thidua.services.context import CampaignView
+
+if TYPE_CHECKING:
+    from documents.context import Person
 
 MEETING_FIELDS = ("chair", "chair_position", "secretary", "secretary_position", "place")
 
@@ -38,8 +42,10 @@ def _person_of(session: Session, role: Role, unit_id: int | None) -> Actor | Non
     ).first()
 
 
-def unit_head(session: Session, unit_id: int | None) -> Person:
+def unit_head(session: Session, unit_id: int | None) -> "Person":
     """The commander of a unit, who signs for it (a dotted line when it has none)."""
+    from documents.context import Person
+
     head = _person_of(session, Role.CLUSTER_LEADER, unit_id)
     return Person(name=head.full_name if head else "", position="Thủ trưởng đơn vị")
 
@@ -59,8 +65,12 @@ def recorded(session: Session, run: StageRun | None) -> dict[str, str]:
 
 def people(
     session: Session, view: CampaignView, run: StageRun | None
-) -> tuple[Person, Person, str]:
+) -> "tuple[Person, Person, str]":
     """Chair, secretary and place of the meeting that voted in `run`."""
+    # The documents' models, imported for the minutes: confirming a stage only checks the
+    # meeting (check_meeting, recorded), and every `thidua submit` imports this module.
+    from documents.context import Person
+
     given = recorded(session, run)
     leader_id = view.leader.id if view.leader else None
     commander = _person_of(session, Role.CLUSTER_LEADER, leader_id)

@@ -26,9 +26,7 @@ from rules.stages import Stage
 from thidua import localtime
 from thidua.services.access import READ_ALL
 from thidua.services.context import CampaignView, load_campaign, open_stage_run
-from thidua.services.council import latest_decisions, nomination_status
 from thidua.services.explanations import Gap, flagged
-from thidua.services.history import history
 from thidua.services.progress import Verdict, progress
 from thidua.services.results import closed_result, outcome_of, ranking_of, vote_of
 
@@ -212,6 +210,11 @@ def unit_code_of(session: Session, unit_id: int) -> str:
 
 def report(session: Session, campaign_id: int) -> dict[str, Any]:
     """Everything a campaign decided, in one structure (the CLI prints it; --json dumps it)."""
+    # Imported here: the council's decisions and the history are the report's alone, and
+    # `thidua pending` and `status` import this module at every start.
+    from thidua.services.council import latest_decisions, nomination_status
+    from thidua.services.history import history
+
     view = load_campaign(session, campaign_id)
     names = {u.code: u.name for u in view.members}
     ranking = ranking_of(session, campaign_id)

@@ -27,7 +27,6 @@ from models import (
     VoterRoll,
 )
 from models.types import utcnow
-from notifications import events
 from rules.errors import RuleViolation
 from rules.results import BallotContent
 from rules.scoring import ScoreValue, total_score, validate_scores
@@ -198,6 +197,9 @@ def return_self_assessment(
             "via": via,
         },
     )
+    # Imported here: of the submissions, only a return notifies anyone (the outbox, templates).
+    from notifications import events
+
     events.returned(session, view, run, latest, actor)
     return latest
 

@@ -21,7 +21,6 @@ from thidua.services.access import require_cluster_leader
 from thidua.services.context import CampaignView, load_campaign, require_open_stage
 from thidua.services.deadlines import effective_due
 from thidua.services.results import ranking_of
-from thidua.services.submissions import store_ballot
 
 
 def cast_written_ballot(
@@ -38,6 +37,9 @@ def cast_written_ballot(
     It is checked as that unit's own ballot (no vote for itself), counts for the quorum like any
     other, and only the voter roll says it was written: the ballot row stays anonymous.
     """
+    # Imported here: counting and the ties (read by `thidua pending`, `status`) write nothing.
+    from thidua.services.submissions import store_ballot
+
     view = load_campaign(session, campaign_id)
     require_cluster_leader(actor, view, "nhập phiếu bầu bằng văn bản của đơn vị vắng mặt")
     unit = view.unit(unit_code)

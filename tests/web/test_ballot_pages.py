@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
-from httpx import Response
+from httpx2 import Response  # what Starlette's TestClient returns
 from sqlmodel import select
 
 from models import AuditEvent, Ballot, StageRun, VoterRoll
